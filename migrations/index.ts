@@ -1,0 +1,4 @@
+import { Foundation1764050000000 } from './1764050000000-Foundation';
+
+/** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
+export const MIGRATIONS = [Foundation1764050000000];

@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { CommunitiesModule } from './communities/communities.module';
+import { AuthGuard } from './core/auth/auth.guard';
+import { CoreModule, CoreRuntime } from './core/core.module';
+import { IdentityModule } from './identity/identity.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: CoreRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(runtime), IdentityModule, CommunitiesModule],
+      providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { RequestMethod, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
+import Redis from 'ioredis';
+import { AppModule } from './app.module';
+import { AppConfig } from './core/config/config';
+import { DatabaseHandle, openDatabase, runMigrations } from './core/database/data-source';
+import { CommonErrors } from './core/errors/app-error';
+import { flattenValidationErrors } from './core/errors/problem';
+import { ProblemFilter } from './core/errors/problem.filter';
+import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
+import { installMetrics } from './core/http/metrics';
+import { createLogger, PinoNestLogger } from './core/logging/logger';
+import { ENTITIES } from './entities';
+import { IdentityService } from './identity/identity.service';
+
+export const API_PREFIX = 'api/v1';
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  /** Test and benchmark knobs; production uses the defaults. */
+  dispatcher?: Partial<DispatcherOptions>;
+  rateLimitPrefix?: string;
+  /** An already open database (tests open theirs to share it or inspect it). */
+  database?: DatabaseHandle;
+  logDestination?: import('pino').DestinationStream;
+}
+
+export interface HearthApp {
+  app: NestFastifyApplication;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+/** Builds the whole server (database migrated, admin ensured), ready to listen. Used by main.ts, the tests and the benchmarks. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<HearthApp> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, entities: ENTITIES }));
+  await runMigrations(database.dataSource, logger);
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({
+      config,
+      logger,
+      database,
+      redis,
+      dispatcher: { ...DEFAULT_DISPATCHER_OPTIONS, ...options.dispatcher },
+      rateLimitPrefix: options.rateLimitPrefix ?? 'hearth',
+    }),
+    adapter,
+    { logger: new PinoNestLogger(logger) },
+  );
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  await app.register(helmet, {
+    // The JSON API needs no CSP relaxations; the Swagger UI page needs its inline bootstrap.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  if (config.corsOrigins) {
+    app.enableCors({
+      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      credentials: false,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+    });
+  }
+  installMetrics(fastify);
+
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => CommonErrors.validation(flattenValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new ProblemFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Hearth API')
+      .setDescription('The community server brands run for their customers. Errors are RFC 9457 problem+json with a stable `code`.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  await app.init();
+
+  if (config.adminEmail && config.adminPassword) {
+    const outcome = await app.get(IdentityService).ensurePlatformAdmin(config.adminEmail, config.adminPassword);
+    logger.info({ email: config.adminEmail, outcome }, 'platform admin ensured');
+  }
+
+  return {
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      redis?.disconnect();
+      if (!options.database) await database.close();
+    },
+  };
+}

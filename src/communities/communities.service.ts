@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { Actor, CommunityContext, CommunityRoleResolver } from '../core/auth/actor';
+import { Role, roleAtLeast } from '../core/auth/roles';
+import { Db, isUniqueViolation } from '../core/database/db.service';
+import { CommonErrors } from '../core/errors/app-error';
+import { EventsService } from '../core/events/events.service';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { IdentityService } from '../identity/identity.service';
+import { CommunitiesErrors } from './communities.errors';
+import { CommunityEntity, MembershipEntity } from './community.entity';
+import { CommunitySettings, resolveSettings, UpdateCommunitySettingsDto } from './community-settings';
+import { CommunityView, MembershipView, MyMembershipView } from './dto/communities.dto';
+
+export function toCommunityView(c: CommunityEntity): CommunityView {
+  return { id: c.id, slug: c.slug, name: c.name, description: c.description, createdAt: c.createdAt.toISOString() };
+}
+
+@Injectable()
+export class CommunitiesService implements CommunityRoleResolver {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventsService,
+    private readonly identity: IdentityService,
+  ) {}
+
+  /** Platform admins only. The creator becomes the community's first admin. */
+  async create(actor: Actor, input: { slug: string; name: string; description?: string }): Promise<CommunityView> {
+    if (!actor.isPlatformAdmin) throw CommunitiesErrors.platformAdminOnly();
+    try {
+      return await this.db.transaction(async () => {
+        const community = await this.db.repo(CommunityEntity).save(
+          this.db.repo(CommunityEntity).create({
+            slug: input.slug,
+            name: input.name,
+            description: input.description ?? '',
+            settings: {},
+            createdBy: actor.userId,
+          }),
+        );
+        await this.addMember(community.id, actor.userId, 'admin');
+        return toCommunityView(community);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'communities_slug_key')) throw CommunitiesErrors.slugTaken(input.slug);
+      throw err;
+    }
+  }
+
+  async getBySlug(slug: string): Promise<CommunityView> {
+    return toCommunityView(await this.findBySlug(slug));
+  }
+
+  async getById(id: string): Promise<CommunityView> {
+    const community = await this.db.repo(CommunityEntity).findOneBy({ id });
+    if (!community) throw CommunitiesErrors.notFound();
+    return toCommunityView(community);
+  }
+
+  /** Joins as a member. Joining again is not an error: it answers the existing membership (created: false). */
+  async join(actor: Actor, slug: string): Promise<{ membership: MembershipView; created: boolean }> {
+    const community = await this.findBySlug(slug);
+    return this.db.transaction(async () => {
+      const inserted = await this.addMember(community.id, actor.userId, 'member');
+      const membership = inserted ?? (await this.db.repo(MembershipEntity).findOneByOrFail({ communityId: community.id, userId: actor.userId }));
+      const users = await this.identity.getUsers([actor.userId]);
+      return { membership: this.toMembershipView(membership, users), created: inserted !== null };
+    });
+  }
+
+  async listMembers(community: CommunityContext, query: { role?: Role; limit?: number; cursor?: string }): Promise<Page<MembershipView>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const params: unknown[] = [community.id, limit + 1];
+    let where = 'community_id = $1';
+    if (query.role) {
+      params.push(query.role);
+      where += ` AND role = $${params.length}`;
+    }
+    if (after) {
+      params.push(after[0], after[1]);
+      where += ` AND (joined_at, user_id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    // The cursor keeps joined_at as PostgreSQL's own text (microseconds), not a JS Date (milliseconds).
+    const rows = await this.db.query<{ user_id: string; role: Role; joined_at: Date; joined_key: string }>(
+      `SELECT user_id, role, joined_at, joined_at::text AS joined_key FROM memberships WHERE ${where} ORDER BY joined_at, user_id LIMIT $2`,
+      params,
+    );
+    const users = await this.identity.getUsers(rows.map((r) => r.user_id));
+    return toPage(
+      rows,
+      limit,
+      (r) => this.toMembershipView({ userId: r.user_id, role: r.role, joinedAt: new Date(r.joined_at) }, users),
+      (r) => [r.joined_key, r.user_id],
+    );
+  }
+
+  /**
+   * Admins change roles of existing members. A platform admin may set anyone's role anywhere,
+   * which creates the membership. The last admin of a community cannot be demoted.
+   */
+  async setRole(actor: Actor, community: CommunityContext, userId: string, role: Role): Promise<MembershipView> {
+    return this.db.transaction(async () => {
+      // Lock the admin rows so two concurrent demotions cannot both pass the last-admin check.
+      const admins = await this.db.query<{ user_id: string }>(
+        `SELECT user_id FROM memberships WHERE community_id = $1 AND role = 'admin' FOR UPDATE`,
+        [community.id],
+      );
+      const [current] = await this.db.query<{ role: Role }>(
+        'SELECT role FROM memberships WHERE community_id = $1 AND user_id = $2 FOR UPDATE',
+        [community.id, userId],
+      );
+      let membership: MembershipEntity;
+      if (!current) {
+        if (!actor.isPlatformAdmin) throw CommunitiesErrors.memberNotFound();
+        if (!(await this.identity.userExists(userId))) throw CommunitiesErrors.userNotFound();
+        membership = (await this.addMember(community.id, userId, role))!;
+      } else {
+        if (current.role === 'admin' && role !== 'admin' && admins.length <= 1) throw CommunitiesErrors.lastAdmin();
+        if (current.role !== role) {
+          await this.db.query('UPDATE memberships SET role = $3 WHERE community_id = $1 AND user_id = $2', [community.id, userId, role]);
+          await this.events.record(
+            'member.role_changed',
+            { communityId: community.id, userId, role, previousRole: current.role, changedBy: actor.userId },
+            community.id,
+          );
+        }
+        membership = await this.db.repo(MembershipEntity).findOneByOrFail({ communityId: community.id, userId });
+      }
+      return this.toMembershipView(membership, await this.identity.getUsers([userId]));
+    });
+  }
+
+  async getSettings(communityId: string): Promise<CommunitySettings> {
+    const community = await this.db.repo(CommunityEntity).findOneBy({ id: communityId });
+    if (!community) throw CommunitiesErrors.notFound();
+    return resolveSettings(community.settings);
+  }
+
+  /** Merges the given settings atomically (one UPDATE), so concurrent PATCHes of different settings both stick. */
+  async updateSettings(communityId: string, patch: UpdateCommunitySettingsDto): Promise<CommunitySettings> {
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const [row] = await this.db.query<{ settings: Record<string, unknown> }>(
+      'UPDATE communities SET settings = settings || $2::jsonb WHERE id = $1 RETURNING settings',
+      [communityId, JSON.stringify(changes)],
+    );
+    if (!row) throw CommunitiesErrors.notFound();
+    return resolveSettings(row.settings);
+  }
+
+  /** The caller's role in a community (platform admins: admin), or null. For the guard and for other modules. */
+  async roleOf(actor: Actor | null, communityId: string): Promise<Role | null> {
+    if (!actor) return null;
+    if (actor.isPlatformAdmin) return 'admin';
+    const [row] = await this.db.query<{ role: Role }>('SELECT role FROM memberships WHERE community_id = $1 AND user_id = $2', [
+      communityId,
+      actor.userId,
+    ]);
+    return row?.role ?? null;
+  }
+
+  /** For routes addressed by another resource's id: throws 403 unless the caller holds `minimum` there. */
+  async requireRole(actor: Actor | null, communityId: string, minimum: Role): Promise<Role> {
+    if (!actor) throw CommonErrors.unauthenticated();
+    const role = await this.roleOf(actor, communityId);
+    if (!roleAtLeast(role, minimum)) throw role ? CommonErrors.forbidden(`This requires the ${minimum} role in this community`) : CommunitiesErrors.notMember();
+    return role!;
+  }
+
+  async resolve(slug: string, actor: Actor | null): Promise<CommunityContext | null> {
+    const [row] = await this.db.query<{ id: string; slug: string; role: Role | null }>(
+      `SELECT c.id, c.slug, m.role FROM communities c
+         LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2
+        WHERE c.slug = $1`,
+      [slug, actor?.userId ?? null],
+    );
+    if (!row) return null;
+    return { id: row.id, slug: row.slug, role: actor?.isPlatformAdmin ? 'admin' : row.role };
+  }
+
+  async myMemberships(userId: string): Promise<MyMembershipView[]> {
+    const rows = await this.db.query<{ id: string; slug: string; name: string; description: string; created_at: Date; role: Role }>(
+      `SELECT c.id, c.slug, c.name, c.description, c.created_at, m.role
+         FROM memberships m JOIN communities c ON c.id = m.community_id
+        WHERE m.user_id = $1 ORDER BY m.joined_at, c.id`,
+      [userId],
+    );
+    return rows.map((r) => ({
+      community: { id: r.id, slug: r.slug, name: r.name, description: r.description, createdAt: new Date(r.created_at).toISOString() },
+      role: r.role,
+    }));
+  }
+
+  private async findBySlug(slug: string): Promise<CommunityEntity> {
+    const community = await this.db.repo(CommunityEntity).findOneBy({ slug });
+    if (!community) throw CommunitiesErrors.notFound();
+    return community;
+  }
+
+  /** Inserts a membership and records member.joined; null when it already existed. Runs in the caller's transaction. */
+  private async addMember(communityId: string, userId: string, role: Role): Promise<MembershipEntity | null> {
+    const [row] = await this.db.query<{ joined_at: Date }>(
+      `INSERT INTO memberships (community_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (community_id, user_id) DO NOTHING RETURNING joined_at`,
+      [communityId, userId, role],
+    );
+    if (!row) return null;
+    await this.events.record('member.joined', { communityId, userId, role }, communityId);
+    return Object.assign(new MembershipEntity(), { communityId, userId, role, joinedAt: new Date(row.joined_at) });
+  }
+
+  private toMembershipView(m: Pick<MembershipEntity, 'userId' | 'role' | 'joinedAt'>, users: Map<string, { id: string; displayName: string; avatarUrl: string | null }>): MembershipView {
+    const user = users.get(m.userId) ?? { id: m.userId, displayName: '(deleted)', avatarUrl: null };
+    return { user, role: m.role, joinedAt: new Date(m.joinedAt).toISOString() };
+  }
+}

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Role, ROLES } from '../../core/auth/roles';
+import { PageQueryDto } from '../../core/pagination/pagination';
+import { UserView } from '../../identity/dto/auth.dto';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$/;
+
+export class CreateCommunityDto {
+  @ApiProperty({ example: 'acme', description: '3-40 characters: lowercase letters, digits and inner hyphens' })
+  @IsString()
+  @Matches(SLUG_PATTERN, { message: 'slug must be 3-40 lowercase letters, digits or hyphens, not starting or ending with a hyphen' })
+  slug: string;
+
+  @ApiProperty({ example: 'Acme Community', maxLength: 100 })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+}
+
+export class ListMembersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}
+
+export class SetRoleDto {
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role: Role;
+}
+
+export class CommunityView {
+  @ApiProperty() id: string;
+  @ApiProperty() slug: string;
+  @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty() createdAt: string;
+}
+
+export class MembershipView {
+  @ApiProperty({ type: UserView }) user: UserView;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty() joinedAt: string;
+}
+
+export class MembershipPageView {
+  @ApiProperty({ type: [MembershipView] }) items: MembershipView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class MyMembershipView {
+  @ApiProperty({ type: CommunityView }) community: CommunityView;
+  @ApiProperty({ enum: ROLES }) role: Role;
+}

@@ -1,0 +1,166 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  const v = String(value).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the server reads, declared once with its default and its validation.
+ * A bad value stops the server with one line naming the variable (see loadConfig).
+ */
+class EnvironmentVariables {
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  HOST?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  DATA_DIR?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http:// or https:// URL' })
+  PUBLIC_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
+  UPLOAD_DIR?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  REGISTRATIONS_PER_IP_PER_HOUR?: number;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  LOGINS_PER_IP_PER_MINUTE?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'must be an email address' })
+  ADMIN_EMAIL?: string;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(10) @MaxLength(256)
+  ADMIN_PASSWORD?: string;
+
+  @Transform(toBool) @IsOptional() @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS?: boolean;
+
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^(\*|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, {
+    message: 'must be * or a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS?: string;
+
+  @Transform(toBool) @IsOptional() @IsBoolean({ message: 'must be true or false' })
+  TRUST_PROXY?: boolean;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  redisUrl: string | null;
+  publicUrl: string;
+  smtpUrl: string | null;
+  uploadDir: string;
+  logLevel: LogLevel;
+  registrationsPerIpPerHour: number;
+  loginsPerIpPerMinute: number;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  webhookAllowPrivateNetworks: boolean;
+  corsOrigins: string[] | '*' | null;
+  trustProxy: boolean;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment. Throws a ConfigError whose message is one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of KEYS) raw[key] = env[key];
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const errors = validateSync(vars, { forbidUnknownValues: false });
+  const problems = errors.map((e) => {
+    const message = Object.values(e.constraints ?? {})[0]?.replace(new RegExp(`^${e.property} `), '') ?? 'is invalid';
+    return `${e.property} ${message} (got "${e.property.includes('PASSWORD') ? '***' : raw[e.property]}")`;
+  });
+  if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const port = vars.PORT ?? 3000;
+  const dataDir = vars.DATA_DIR ?? './data';
+  return {
+    port,
+    host: vars.HOST ?? '0.0.0.0',
+    databaseUrl: vars.DATABASE_URL ?? null,
+    dataDir,
+    redisUrl: vars.REDIS_URL ?? null,
+    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    smtpUrl: vars.SMTP_URL ?? null,
+    uploadDir: vars.UPLOAD_DIR ?? `${dataDir}/uploads`,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    registrationsPerIpPerHour: vars.REGISTRATIONS_PER_IP_PER_HOUR ?? 20,
+    loginsPerIpPerMinute: vars.LOGINS_PER_IP_PER_MINUTE ?? 30,
+    adminEmail: vars.ADMIN_EMAIL ?? null,
+    adminPassword: vars.ADMIN_PASSWORD ?? null,
+    webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
+    corsOrigins: !vars.CORS_ORIGINS ? null : vars.CORS_ORIGINS === '*' ? '*' : vars.CORS_ORIGINS.split(','),
+    trustProxy: vars.TRUST_PROXY ?? false,
+  };
+}
+
+/** The variable names, for the README table and for loadConfig (class fields without initialisers are not enumerable). */
+const KEYS = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DATA_DIR',
+  'REDIS_URL',
+  'PUBLIC_URL',
+  'SMTP_URL',
+  'UPLOAD_DIR',
+  'LOG_LEVEL',
+  'REGISTRATIONS_PER_IP_PER_HOUR',
+  'LOGINS_PER_IP_PER_MINUTE',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+  'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+  'CORS_ORIGINS',
+  'TRUST_PROXY',
+];

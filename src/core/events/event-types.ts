@@ -1,0 +1,34 @@
+/**
+ * Every domain event type and the shape of its data. Modules add theirs here when their issue
+ * lands, so `events.record()` and consumers are checked by the compiler.
+ */
+export interface DomainEventMap {
+  'member.joined': { communityId: string; userId: string; role: string };
+  'member.role_changed': { communityId: string; userId: string; role: string; previousRole: string | null; changedBy: string };
+  /** Only for the outbox's own tests and diagnostics. */
+  'test.ping': { n: number; tag?: string };
+}
+
+export type DomainEventType = keyof DomainEventMap;
+
+export interface DomainEvent<T extends DomainEventType = DomainEventType> {
+  /** Monotonic id (a bigint as a string); consumers use it as their idempotency key. */
+  id: string;
+  type: T;
+  communityId: string | null;
+  data: DomainEventMap[T];
+  createdAt: Date;
+}
+
+/**
+ * A consumer of committed events. `handle` runs inside a transaction that also marks the
+ * delivery done, so database work done through `Db` in `handle` commits exactly once per event.
+ * A throw rolls that work back and the event is retried later with back-off. Network I/O does not
+ * belong in `handle` (it would hold the transaction open): record a row and send it from a worker.
+ */
+export interface EventConsumer {
+  /** Stable name: delivery state is stored per (event, consumer name). */
+  readonly name: string;
+  readonly types: readonly DomainEventType[] | '*';
+  handle(event: DomainEvent): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Actor } from '../core/auth/actor';
+import { Public } from '../core/auth/auth.guard';
+import { CurrentActor } from '../core/auth/decorators';
+import { AuthResultView, LoginDto, RefreshDto, RegisterDto, TokenPairView } from './dto/auth.dto';
+import { ClientInfo, IdentityService } from './identity.service';
+
+function clientInfo(request: FastifyRequest): ClientInfo {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly identity: IdentityService) {}
+
+  @Public()
+  @Post('register')
+  @ApiCreatedResponse({ type: AuthResultView })
+  @ApiConflictResponse({ description: 'EMAIL_IN_USE' })
+  @ApiUnprocessableEntityResponse({ description: 'WEAK_PASSWORD' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (REGISTRATIONS_PER_IP_PER_HOUR)' })
+  register(@Body() dto: RegisterDto, @Req() request: FastifyRequest): Promise<AuthResultView> {
+    return this.identity.register(dto, clientInfo(request));
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: AuthResultView })
+  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (LOGINS_PER_IP_PER_MINUTE) and per account' })
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<AuthResultView> {
+    return this.identity.login(dto, clientInfo(request));
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TokenPairView, description: 'A new pair; the presented refresh token stops working' })
+  @ApiUnauthorizedResponse({ description: 'INVALID_REFRESH_TOKEN, or REFRESH_TOKEN_REUSED (the session is revoked)' })
+  refresh(@Body() dto: RefreshDto): Promise<TokenPairView> {
+    return this.identity.refresh(dto.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOkResponse({ description: 'The session is revoked: its access and refresh tokens stop working' })
+  async logout(@CurrentActor() actor: Actor): Promise<void> {
+    await this.identity.logout(actor);
+  }
+}

@@ -1,0 +1,14 @@
+import { AppError, CommonErrors } from '../core/errors/app-error';
+
+export const IdentityErrors = {
+  emailInUse: () => new AppError('EMAIL_IN_USE', 409, 'An account with this email already exists'),
+  weakPassword: (message: string) =>
+    new AppError('WEAK_PASSWORD', 422, message, {}, [{ field: 'password', message }]),
+  invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 401, 'The email or password is wrong'),
+  invalidRefreshToken: () => new AppError('INVALID_REFRESH_TOKEN', 401, 'The refresh token is invalid, expired or revoked'),
+  refreshTokenReused: () =>
+    new AppError('REFRESH_TOKEN_REUSED', 401, 'This refresh token was already used; the session has been revoked'),
+  tooManyLogins: (retryAfter: number) =>
+    CommonErrors.rateLimited(retryAfter, 'Too many log-in attempts, try again later'),
+  userNotFound: () => CommonErrors.notFound('User'),
+};

@@ -1,0 +1,226 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as argon2 from 'argon2';
+import { In } from 'typeorm';
+import { Actor, AccessTokenVerifier } from '../core/auth/actor';
+import { APP_CONFIG, AppConfig } from '../core/config/config';
+import { Db, isUniqueViolation } from '../core/database/db.service';
+import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
+import { AuthResultView, MeUserView, TokenPairView, UserView } from './dto/auth.dto';
+import { IdentityErrors } from './identity.errors';
+import { passwordProblem } from './password-policy';
+import { ACCESS_TOKEN_TTL_SECONDS, hashToken, newToken, REFRESH_TOKEN_TTL_SECONDS } from './tokens';
+import { UserEntity } from './user.entity';
+
+/** OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): about 20-40 ms here. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/** Failed log-ins per account before it is throttled (Discourse locks after a similar number). */
+const ACCOUNT_FAILURES_ALLOWED = 10;
+const ACCOUNT_FAILURE_WINDOW_SECONDS = 15 * 60;
+
+export interface ClientInfo {
+  ip: string;
+  userAgent?: string;
+}
+
+export function toUserView(u: Pick<UserEntity, 'id' | 'displayName' | 'avatarUrl'>): UserView {
+  return { id: u.id, displayName: u.displayName, avatarUrl: u.avatarUrl ?? null };
+}
+
+export function toMeUserView(u: UserEntity): MeUserView {
+  return { ...toUserView(u), email: u.email, isPlatformAdmin: u.isPlatformAdmin };
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+@Injectable()
+export class IdentityService implements AccessTokenVerifier {
+  private readonly registrationsPerIp: Limiter;
+  private readonly loginsPerIp: Limiter;
+  private readonly loginFailuresPerAccount: Limiter;
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) config: AppConfig,
+    rateLimits: RateLimitService,
+  ) {
+    this.registrationsPerIp = rateLimits.limiter({ name: 'register-ip', points: config.registrationsPerIpPerHour, durationSeconds: 3600 });
+    this.loginsPerIp = rateLimits.limiter({ name: 'login-ip', points: config.loginsPerIpPerMinute, durationSeconds: 60 });
+    this.loginFailuresPerAccount = rateLimits.limiter({
+      name: 'login-account',
+      points: ACCOUNT_FAILURES_ALLOWED,
+      durationSeconds: ACCOUNT_FAILURE_WINDOW_SECONDS,
+    });
+  }
+
+  async register(input: { email: string; password: string; displayName: string }, client: ClientInfo): Promise<AuthResultView> {
+    await this.registrationsPerIp.consume(client.ip, 'Too many sign-ups from this address, try again later');
+    const problem = passwordProblem(input.password, input.email);
+    if (problem) throw IdentityErrors.weakPassword(problem);
+    const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
+    try {
+      return await this.db.transaction(async () => {
+        const user = await this.db.repo(UserEntity).save(
+          this.db.repo(UserEntity).create({ email: input.email.trim(), displayName: input.displayName, passwordHash }),
+        );
+        const tokens = await this.createSession(user.id, client);
+        return { user: toMeUserView(user), ...tokens };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_key')) throw IdentityErrors.emailInUse();
+      throw err;
+    }
+  }
+
+  /**
+   * Unknown emails and wrong passwords get the same answer, after the same argon2 work, and both
+   * count against the per-account throttle, so neither timing nor throttling reveals accounts.
+   */
+  async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthResultView> {
+    await this.loginsPerIp.consume(client.ip, 'Too many log-in attempts from this address, try again later');
+    const accountKey = normalizeEmail(input.email);
+    await this.loginFailuresPerAccount.check(accountKey, 'Too many failed log-ins for this account, try again later');
+    const user = await this.db
+      .repo(UserEntity)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('lower(u.email) = :email', { email: accountKey })
+      .getOne();
+    const hash = user?.passwordHash ?? (await this.getDummyHash());
+    const ok = await argon2.verify(hash, input.password).catch(() => false);
+    if (!user || !user.passwordHash || !ok) {
+      await this.loginFailuresPerAccount.penalize(accountKey);
+      throw IdentityErrors.invalidCredentials();
+    }
+    await this.loginFailuresPerAccount.reset(accountKey);
+    const tokens = await this.db.transaction(() => this.createSession(user.id, client));
+    return { user: toMeUserView(user), ...tokens };
+  }
+
+  /**
+   * Rotates the refresh token. Presenting a token that was already rotated means it leaked (or a
+   * client raced itself): the whole session is revoked, as OAuth 2.0 Security BCP recommends.
+   */
+  async refresh(refreshToken: string): Promise<TokenPairView> {
+    const tokenHash = hashToken(refreshToken);
+    const outcome = await this.db.transaction(async () => {
+      const [row] = await this.db.query<{ session_id: string; rotated_at: Date | null; revoked_at: Date | null; refresh_expires_at: Date; user_id: string }>(
+        `SELECT rt.session_id, rt.rotated_at, s.revoked_at, s.refresh_expires_at, s.user_id
+           FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+          WHERE rt.token_hash = $1
+          FOR UPDATE OF rt, s`,
+        [tokenHash],
+      );
+      if (!row || row.revoked_at || new Date(row.refresh_expires_at) <= new Date()) return { kind: 'invalid' as const };
+      if (row.rotated_at) {
+        await this.revokeSession(row.session_id, 'refresh_reuse');
+        return { kind: 'reused' as const };
+      }
+      await this.db.query('UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1', [tokenHash]);
+      return { kind: 'ok' as const, tokens: await this.issueTokens(row.session_id) };
+    });
+    if (outcome.kind === 'invalid') throw IdentityErrors.invalidRefreshToken();
+    if (outcome.kind === 'reused') throw IdentityErrors.refreshTokenReused();
+    return outcome.tokens;
+  }
+
+  async logout(actor: Actor): Promise<void> {
+    await this.revokeSession(actor.sessionId, 'logout');
+  }
+
+  /** The AuthGuard's check: one indexed lookup; revoked or expired sessions fail at once. */
+  async verify(accessToken: string): Promise<Actor | null> {
+    if (accessToken.length > 200) return null;
+    const [row] = await this.db.query<{ id: string; user_id: string; is_platform_admin: boolean }>(
+      `SELECT s.id, s.user_id, u.is_platform_admin
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.access_token_hash = $1 AND s.revoked_at IS NULL AND s.access_expires_at > now()`,
+      [hashToken(accessToken)],
+    );
+    return row ? { userId: row.user_id, sessionId: row.id, isPlatformAdmin: row.is_platform_admin } : null;
+  }
+
+  async getMe(userId: string): Promise<MeUserView> {
+    const user = await this.db.repo(UserEntity).findOneBy({ id: userId });
+    if (!user) throw IdentityErrors.userNotFound();
+    return toMeUserView(user);
+  }
+
+  /** Public views of several users at once, keyed by id (unknown ids are absent). */
+  async getUsers(ids: string[]): Promise<Map<string, UserView>> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return new Map();
+    const users = await this.db.repo(UserEntity).findBy({ id: In(unique) });
+    return new Map(users.map((u) => [u.id, toUserView(u)]));
+  }
+
+  async userExists(id: string): Promise<boolean> {
+    return (await this.db.repo(UserEntity).countBy({ id })) > 0;
+  }
+
+  /**
+   * ADMIN_EMAIL / ADMIN_PASSWORD at start: create that account as platform admin, or promote the
+   * existing one (its password is left as it is). Returns what it did.
+   */
+  async ensurePlatformAdmin(email: string, password: string): Promise<'created' | 'promoted' | 'unchanged'> {
+    const existing = await this.db.repo(UserEntity).createQueryBuilder('u').where('lower(u.email) = :e', { e: normalizeEmail(email) }).getOne();
+    if (existing) {
+      if (existing.isPlatformAdmin) return 'unchanged';
+      await this.db.repo(UserEntity).update({ id: existing.id }, { isPlatformAdmin: true });
+      return 'promoted';
+    }
+    const problem = passwordProblem(password, email);
+    if (problem) throw new Error(`ADMIN_PASSWORD is not acceptable: ${problem}`);
+    const passwordHash = await argon2.hash(password, ARGON2_OPTIONS);
+    try {
+      await this.db.repo(UserEntity).insert({ email: email.trim(), displayName: 'Admin', passwordHash, isPlatformAdmin: true });
+      return 'created';
+    } catch (err) {
+      // Another instance created it at the same moment.
+      if (isUniqueViolation(err)) return this.ensurePlatformAdmin(email, password);
+      throw err;
+    }
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= argon2.hash('not-a-real-password-' + Math.random(), ARGON2_OPTIONS);
+    return this.dummyHash;
+  }
+
+  private async createSession(userId: string, client: ClientInfo): Promise<TokenPairView> {
+    const [session] = await this.db.query<{ id: string }>(
+      `INSERT INTO sessions (user_id, access_token_hash, access_expires_at, refresh_expires_at, user_agent, ip)
+       VALUES ($1, $2, now(), now(), $3, $4) RETURNING id`,
+      [userId, hashToken(newToken('access')), client.userAgent?.slice(0, 300) ?? null, client.ip.slice(0, 64)],
+    );
+    return this.issueTokens(session.id);
+  }
+
+  /** A fresh access token and refresh token for the session (must run in a transaction). */
+  private async issueTokens(sessionId: string): Promise<TokenPairView> {
+    const accessToken = newToken('access');
+    const refreshToken = newToken('refresh');
+    const [row] = await this.db.query<{ access_expires_at: Date }>(
+      `UPDATE sessions
+          SET access_token_hash = $2,
+              access_expires_at = now() + make_interval(secs => $3),
+              refresh_expires_at = now() + make_interval(secs => $4),
+              last_refreshed_at = now()
+        WHERE id = $1
+        RETURNING access_expires_at`,
+      [sessionId, hashToken(accessToken), ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS],
+    );
+    await this.db.query('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)', [hashToken(refreshToken), sessionId]);
+    return { accessToken, refreshToken, accessTokenExpiresAt: new Date(row.access_expires_at).toISOString() };
+  }
+
+  private async revokeSession(sessionId: string, reason: string) {
+    await this.db.query(
+      'UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [sessionId, reason],
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from './core/config/config';
+import { createApp } from './app';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { app, close } = await createApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  app.getHttpAdapter().getInstance().log.info(
+    { port: config.port, database: config.databaseUrl ? 'postgres' : `embedded (${config.dataDir})`, docs: `${config.publicUrl}/api/docs` },
+    'Hearth is listening',
+  );
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.getHttpAdapter().getInstance().log.info({ signal }, 'shutting down');
+    await close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Hearth failed to start: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});
