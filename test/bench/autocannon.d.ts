@@ -1,0 +1,58 @@
+// Minimal typings for the parts of autocannon 8 the benchmark harness uses (the package ships none).
+// Extend here when a route needs more (e.g. `requests` with `setupRequest` for per-request bodies).
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Options {
+      url: string;
+      connections?: number;
+      /** Seconds. */
+      duration?: number;
+      method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      /** Per-request timeout, seconds. */
+      timeout?: number;
+      title?: string;
+    }
+
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+    }
+
+    interface Result {
+      title?: string;
+      url: string;
+      connections: number;
+      /** Seconds. */
+      duration: number;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      resets: number;
+      '2xx': number;
+      statusCodeStats: Record<string, { count: number }>;
+      /** Milliseconds. */
+      latency: Histogram;
+      /** Requests per second (one sample per second). */
+      requests: Histogram & { sent: number };
+      /** Bytes per second. */
+      throughput: Histogram;
+    }
+
+    interface Instance extends PromiseLike<Result> {
+      stop(): void;
+    }
+  }
+
+  function autocannon(options: autocannon.Options): autocannon.Instance;
+
+  export = autocannon;
+}

@@ -1,0 +1,343 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+// ---------------------------------------------------------------------------------------------
+// Types shared with routes.ts
+// ---------------------------------------------------------------------------------------------
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What the seeding step produced; route functions read it to build their requests. */
+export interface BenchContext {
+  baseUrl: string;
+  /** Free-form values filled by the seed (tokens, slugs, ids...). */
+  [key: string]: unknown;
+}
+
+/** A value given directly, or computed from the seeded context once before the route runs. */
+export type FromContext<T> = T | ((ctx: BenchContext) => T);
+
+export interface RequestSpec {
+  path: string;
+  headers: Record<string, string>;
+  /** An object is sent as JSON (content-type added); a string is sent as is. */
+  body?: string | object;
+}
+
+export interface BenchRoute {
+  /** Row label in the table. */
+  name: string;
+  method: HttpMethod;
+  path: FromContext<string>;
+  headers?: FromContext<Record<string, string>>;
+  body?: FromContext<string | object>;
+  /**
+   * Runs once before the warm-up (e.g. to create the rows the route reads); what it returns overrides
+   * path/headers/body. Every request of a run is identical, so a POST must be repeatable (idempotent,
+   * or creating something without a unique constraint).
+   */
+  setup?: (ctx: BenchContext) => Promise<Partial<RequestSpec> | void>;
+  /** The route every other one is compared with (`vs baseline`); defaults to the first route. */
+  baseline?: boolean;
+}
+
+export interface BenchSettings {
+  /** Measured run, seconds. */
+  duration: number;
+  /** Warm-up run before the measured one, seconds (0 skips it). */
+  warmup: number;
+  connections: number;
+}
+
+export interface RouteResult {
+  name: string;
+  method: HttpMethod;
+  path: string;
+  baseline: boolean;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx answers plus socket errors and timeouts in the measured run. */
+  errors: number;
+  statusCodes: Record<string, number>;
+  socketErrors: number;
+  timeouts: number;
+  totalRequests: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return Number(raw);
+}
+
+export function readSettings(env: Record<string, string | undefined> = process.env): BenchSettings {
+  return {
+    duration: positiveInt(env, 'BENCH_DURATION', 10),
+    connections: positiveInt(env, 'BENCH_CONNECTIONS', 50),
+    warmup: positiveInt(env, 'BENCH_WARMUP', 2, 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server in a child process
+// ---------------------------------------------------------------------------------------------
+
+export interface RunningServer {
+  baseUrl: string;
+  pid: number | undefined;
+  /** Stops the child (SIGTERM, then SIGKILL after 10 s); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  databaseUrl: string;
+  /** Extra or overriding environment for the server. */
+  env?: Record<string, string>;
+  /** Defaults to dist/src/main.js next to this compiled file. */
+  mainPath?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => (port ? resolvePort(port) : reject(new Error('could not find a free port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns `node dist/src/main.js` on a free port and waits until GET /health/ready answers 200. */
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  // dist/test/bench/harness.js -> dist/src/main.js
+  const mainPath = opts.mainPath ?? resolve(__dirname, '../../src/main.js');
+  if (!existsSync(mainPath)) throw new Error(`${mainPath} not found; build first (npm run build)`);
+  const port = await findFreePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const child: ChildProcess = spawn(process.execPath, [mainPath], {
+    env: {
+      ...process.env,
+      DATABASE_URL: opts.databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  // The server's (warn+) log goes to our stderr, so stdout keeps only the report.
+  const tail: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 50) tail.shift();
+      process.stderr.write(`[server] ${line}\n`);
+    });
+  }
+
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exitPromise = new Promise<void>((r) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      r();
+    }),
+  );
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exitPromise.then(() => false), sleep(10_000).then(() => true)]);
+      if (killed && !exited) {
+        child.kill('SIGKILL');
+        await exitPromise;
+      }
+    })();
+    return stopping;
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  let lastProblem = 'no answer yet';
+  try {
+    for (;;) {
+      if (exited) {
+        const { code, signal } = exited;
+        throw new Error(`the server exited before it was ready (code ${code}, signal ${signal})`);
+      }
+      try {
+        const res = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+        lastProblem = `GET /health/ready answered ${res.status}`;
+      } catch (err) {
+        lastProblem = err?.cause?.code ?? err?.message ?? String(err);
+      }
+      if (Date.now() > deadline) throw new Error(`the server was not ready within ${(opts.readyTimeoutMs ?? 60_000) / 1000} s (${lastProblem})`);
+      await sleep(200);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { baseUrl, pid: child.pid, stop };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small fetch helper for seeding
+// ---------------------------------------------------------------------------------------------
+
+export interface CallOptions {
+  body?: unknown;
+  token?: string;
+  /** Accepted statuses; the call throws on anything else. Default: any 2xx. */
+  expect?: number | number[];
+}
+
+export async function call<T = any>(baseUrl: string, method: HttpMethod, path: string, opts: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(baseUrl + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const text = await res.text();
+  const expected = opts.expect === undefined ? null : Array.isArray(opts.expect) ? opts.expect : [opts.expect];
+  const ok = expected ? expected.includes(res.status) : res.status >= 200 && res.status < 300;
+  if (!ok) throw new Error(`seeding: ${method} ${path} answered ${res.status}${expected ? ` (expected ${expected.join('/')})` : ''}: ${text.slice(0, 500)}`);
+  return (text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running one route
+// ---------------------------------------------------------------------------------------------
+
+function fromContext<T>(value: FromContext<T>, ctx: BenchContext): T {
+  return typeof value === 'function' ? (value as (ctx: BenchContext) => T)(ctx) : value;
+}
+
+export async function resolveRequest(route: BenchRoute, ctx: BenchContext): Promise<RequestSpec> {
+  const spec: RequestSpec = {
+    path: fromContext(route.path, ctx),
+    headers: { ...(route.headers === undefined ? {} : fromContext(route.headers, ctx)) },
+    body: route.body === undefined ? undefined : fromContext(route.body, ctx),
+  };
+  const overrides = route.setup ? await route.setup(ctx) : undefined;
+  if (overrides) {
+    if (overrides.path !== undefined) spec.path = overrides.path;
+    if (overrides.headers !== undefined) spec.headers = { ...spec.headers, ...overrides.headers };
+    if (overrides.body !== undefined) spec.body = overrides.body;
+  }
+  return spec;
+}
+
+function encodeBody(spec: RequestSpec): { body?: string; headers: Record<string, string> } {
+  if (spec.body === undefined) return { headers: spec.headers };
+  if (typeof spec.body === 'string') return { body: spec.body, headers: spec.headers };
+  const hasType = Object.keys(spec.headers).some((h) => h.toLowerCase() === 'content-type');
+  return { body: JSON.stringify(spec.body), headers: hasType ? spec.headers : { ...spec.headers, 'content-type': 'application/json' } };
+}
+
+/** Sets up the route, sends one request as a smoke check, warms up, then measures. */
+export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchContext, settings: BenchSettings): Promise<RouteResult> {
+  const spec = await resolveRequest(route, ctx);
+  const { body, headers } = encodeBody(spec);
+  const url = baseUrl + spec.path;
+
+  // One plain request first: a route that fails shows why here rather than as a bare count in the table.
+  const probe = await fetch(url, { method: route.method, headers, body });
+  const probeText = await probe.text();
+  if (probe.status < 200 || probe.status >= 300) {
+    process.stderr.write(`! ${route.name}: ${route.method} ${spec.path} answered ${probe.status}: ${probeText.slice(0, 300)}\n`);
+  }
+
+  const options: autocannon.Options = { url, method: route.method, connections: settings.connections, headers, body, title: route.name };
+  if (settings.warmup > 0) await autocannon({ ...options, duration: settings.warmup });
+  const r = await autocannon({ ...options, duration: settings.duration });
+
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(r.statusCodeStats)) statusCodes[code] = count;
+  return {
+    name: route.name,
+    method: route.method,
+    path: spec.path,
+    baseline: route.baseline ?? false,
+    reqPerSec: r.requests.mean,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors,
+    statusCodes,
+    socketErrors: r.errors - r.timeouts,
+    timeouts: r.timeouts,
+    totalRequests: r.requests.total,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+export function machineInfo(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model?.replace(/\s+/g, ' ').trim();
+  return `machine: ${cpus.length} cores${model ? ` (${model})` : ''}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}, node ${process.version}`;
+}
+
+export function settingsInfo(settings: BenchSettings): string {
+  return `settings: ${settings.duration} s per route (BENCH_DURATION), ${settings.connections} connections (BENCH_CONNECTIONS), ${settings.warmup} s warm-up (BENCH_WARMUP)`;
+}
+
+function formatMs(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(2);
+}
+
+/** Formats the results as an aligned plain-text table (numbers right-aligned). */
+export function formatTable(results: RouteResult[]): string {
+  const base = results.find((r) => r.baseline) ?? results[0];
+  const header = ['route', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline'];
+  const rows = results.map((r) => [
+    `${r.method} ${r.path}`,
+    r.reqPerSec.toFixed(1),
+    formatMs(r.p50),
+    formatMs(r.p99),
+    String(r.errors),
+    base && base.reqPerSec > 0 ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}x` : 'n/a',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function printTable(results: RouteResult[], settings?: BenchSettings): void {
+  const out: string[] = [''];
+  out.push(machineInfo());
+  if (settings) out.push(settingsInfo(settings));
+  const base = results.find((r) => r.baseline) ?? results[0];
+  if (base) out.push(`baseline: ${base.method} ${base.path}`);
+  out.push('', formatTable(results));
+  for (const r of results.filter((x) => x.errors > 0)) {
+    const codes = Object.entries(r.statusCodes)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ');
+    out.push(`! ${r.method} ${r.path}: ${r.errors} errors (status counts ${codes || 'none'}; socket errors ${r.socketErrors}; timeouts ${r.timeouts})`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
