@@ -50,8 +50,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Reuse a caller's x-request-id only when it is short and plain (it goes into logs and headers).
+    requestIdHeader: false,
+    genReqId: (req: import('node:http').IncomingMessage) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({

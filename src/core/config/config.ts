@@ -27,6 +27,16 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   return value;
 };
+/** One message for type and bounds, so a bad number gets one clear line. */
+function IntRange(min: number, max: number): PropertyDecorator {
+  const message = `must be an integer from ${min} to ${max}`;
+  return (target, key) => {
+    IsInt({ message })(target, key as string);
+    Min(min, { message })(target, key as string);
+    Max(max, { message })(target, key as string);
+  };
+}
+
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /**
@@ -34,7 +44,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
  * A bad value stops the server with one line naming the variable (see loadConfig).
  */
 class EnvironmentVariables {
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt) @IsOptional() @IntRange(0, 65535)
   PORT?: number;
 
   @Transform(emptyToUndefined) @IsOptional() @IsString()
@@ -61,10 +71,10 @@ class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
   REGISTRATIONS_PER_IP_PER_HOUR?: number;
 
-  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
   LOGINS_PER_IP_PER_MINUTE?: number;
 
   @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'must be an email address' })

@@ -41,7 +41,13 @@ export async function openDatabase(opts: {
       extra: { idleTimeoutMillis: 30_000 },
     } as DataSourceOptions);
     await dataSource.initialize();
-    return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
+    return {
+      dataSource,
+      kind: 'postgres',
+      close: async () => {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      },
+    };
   }
   const inMemory = opts.dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
@@ -60,8 +66,8 @@ export async function openDatabase(opts: {
     dataSource,
     kind: 'pglite',
     close: async () => {
-      await dataSource.destroy();
-      await pglite.close();
+      if (dataSource.isInitialized) await dataSource.destroy();
+      if (!pglite.closed) await pglite.close();
     },
   };
 }

@@ -1,0 +1,131 @@
+import { Writable } from 'node:stream';
+import { startApp, TestApp } from './support/app';
+import { registerUser } from './support/factories';
+import { expectProblem } from './support/http';
+
+describe('HTTP basics', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ env: { CORS_ORIGINS: 'https://shop.example.com' } });
+  });
+  afterAll(() => t?.close());
+
+  it('serves liveness and readiness (which checks the database)', async () => {
+    const live = await t.http.get('/health/live');
+    expect({ status: live.status, body: live.body }).toEqual({ status: 200, body: { status: 'ok' } });
+    const ready = await t.http.get('/health/ready');
+    expect({ status: ready.status, body: ready.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+  });
+
+  it('gives every response a request id, echoing a valid incoming one', async () => {
+    const res = await t.http.get('/health/live');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await t.http.get('/api/v1/communities/nope', { headers: { 'x-request-id': 'trace-abc-123' } });
+    const refused = await t.http.get('/health/live', { headers: { 'x-request-id': 'bad id with spaces ' + 'x'.repeat(100) } });
+    expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(echoed.headers.get('x-request-id')).toBe('trace-abc-123');
+    expect(echoed.body.requestId).toBe('trace-abc-123');
+  });
+
+  it('sets security headers', async () => {
+    const res = await t.http.get('/health/live');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('answers CORS preflights for configured origins only', async () => {
+    const allowed = await t.http.request('OPTIONS', '/api/v1/me', {
+      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    const denied = await t.http.get('/health/live', { headers: { origin: 'https://evil.example.com' } });
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers unknown routes and methods with problem+json', async () => {
+    expectProblem(await t.http.get('/api/v1/no/such/route'), 404, 'NOT_FOUND');
+    expectProblem(await t.http.delete('/api/v1/communities'), 404, 'NOT_FOUND');
+  });
+
+  it('refuses bodies over 1 MiB with 413, and wrong content types with 415', async () => {
+    const big = await t.http.request('POST', '/api/v1/auth/login', {
+      rawBody: JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(1024 * 1024 + 10) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expectProblem(big, 413, 'PAYLOAD_TOO_LARGE');
+    const xml = await t.http.request('POST', '/api/v1/auth/login', { rawBody: '<a/>', headers: { 'content-type': 'application/xml' } });
+    expectProblem(xml, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('exposes Prometheus metrics with per-route request counts and latency histograms', async () => {
+    await t.http.get('/api/v1/communities/nope');
+    const res = await t.http.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(res.text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/communities\/:slug",status="404"\} [1-9]/);
+    expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/v1\/communities\/:slug"\} [1-9]/);
+    expect(res.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('publishes an OpenAPI document describing the routes, and the docs page', async () => {
+    const res = await t.http.get('/api/docs-json');
+    expect(res.status).toBe(200);
+    const paths = Object.keys(res.body.paths);
+    for (const p of [
+      '/api/v1/auth/register',
+      '/api/v1/auth/login',
+      '/api/v1/auth/refresh',
+      '/api/v1/auth/logout',
+      '/api/v1/me',
+      '/api/v1/communities',
+      '/api/v1/communities/{slug}',
+      '/api/v1/communities/{slug}/join',
+      '/api/v1/communities/{slug}/members',
+      '/api/v1/communities/{slug}/members/{userId}/role',
+      '/api/v1/communities/{slug}/settings',
+      '/health/ready',
+    ]) {
+      expect(paths).toContain(p);
+    }
+    const register = res.body.paths['/api/v1/auth/register'].post;
+    expect(register.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/RegisterDto');
+    expect(res.body.components.schemas.UpdateCommunitySettingsDto.properties.flagsToHide).toEqual(
+      expect.objectContaining({ minimum: 1, maximum: 100, default: 3 }),
+    );
+    const page = await t.http.get('/api/docs');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger');
+  });
+});
+
+describe('unexpected errors', () => {
+  it('answer 500 INTERNAL without internals, and are logged with the request id', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const t = await startApp({ env: { LOG_LEVEL: 'error' }, options: { logDestination: sink } });
+    try {
+      const user = await registerUser(t.http);
+      // Pull the database out from under the running server.
+      await t.database.dataSource.destroy();
+      const res = await t.http.get('/api/v1/me', { token: user.accessToken });
+      const body = expectProblem(res, 500, 'INTERNAL');
+      expect(body.detail).toBe('An unexpected error occurred');
+      expect(res.text).not.toMatch(/DataSource|stack|node_modules|typeorm/i);
+      const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'unhandled error');
+      expect(logged).toEqual(expect.objectContaining({ reqId: body.requestId, err: expect.objectContaining({ stack: expect.any(String) }) }));
+      const ready = await t.http.get('/health/ready');
+      expectProblem(ready, 503, 'NOT_READY');
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  });
+});
