@@ -1,4 +1,5 @@
 import { Foundation1764050000000 } from './1764050000000-Foundation';
+import { BoardsThreads1764060000000 } from './1764060000000-BoardsThreads';
 
 /** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
-export const MIGRATIONS = [Foundation1764050000000];
+export const MIGRATIONS = [Foundation1764050000000, BoardsThreads1764060000000];

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -94,6 +95,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       exposedHeaders: ['x-request-id', 'retry-after'],
     });
   }
+  // Uploads stream through their own limits (10 MiB, one file), not the 1 MiB JSON body limit.
+  await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 5, parts: 6 } });
   installMetrics(fastify);
 
   app.setGlobalPrefix(API_PREFIX, {

@@ -166,6 +166,31 @@ export class CommunitiesService implements CommunityRoleResolver {
     return role!;
   }
 
+  /** The caller's membership (role and when they joined), or null. */
+  async membership(communityId: string, userId: string): Promise<{ role: Role; joinedAt: Date } | null> {
+    const [row] = await this.db.query<{ role: Role; joined_at: Date }>(
+      'SELECT role, joined_at FROM memberships WHERE community_id = $1 AND user_id = $2',
+      [communityId, userId],
+    );
+    return row ? { role: row.role, joinedAt: new Date(row.joined_at) } : null;
+  }
+
+  /**
+   * Members whose handle is one of `handles`, for @mentions. A handle is the display name without
+   * whitespace, compared case-insensitively; when several members share one, the earliest to join wins.
+   */
+  async membersByHandle(communityId: string, handles: string[]): Promise<Map<string, string>> {
+    if (!handles.length) return new Map();
+    const rows = await this.db.query<{ handle: string; user_id: string }>(
+      `SELECT DISTINCT ON (handle) lower(regexp_replace(u.display_name, '\\s', '', 'g')) AS handle, u.id AS user_id
+         FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.community_id = $1 AND lower(regexp_replace(u.display_name, '\\s', '', 'g')) = ANY($2::text[])
+        ORDER BY handle, m.joined_at`,
+      [communityId, handles.map((h) => h.toLowerCase())],
+    );
+    return new Map(rows.map((r) => [r.handle, r.user_id]));
+  }
+
   async resolve(slug: string, actor: Actor | null): Promise<CommunityContext | null> {
     const [row] = await this.db.query<{ id: string; slug: string; role: Role | null }>(
       `SELECT c.id, c.slug, m.role FROM communities c

@@ -5,8 +5,35 @@
 export interface DomainEventMap {
   'member.joined': { communityId: string; userId: string; role: string };
   'member.role_changed': { communityId: string; userId: string; role: string; previousRole: string | null; changedBy: string };
+  /** A thread and its first post (replies record post.created). */
+  'thread.created': ThreadEventData & { postId: string; title: string; boardKind: string; hasImage: boolean };
+  'thread.moved': ThreadEventData & { fromBoardId: string; movedBy: string };
+  'post.created': PostEventData & { replyToPostId: string | null; hasImage: boolean };
+  'post.edited': PostEventData & { editedBy: string; revision: number };
+  /** isFirst: the thread's first post, which deletes the whole thread. */
+  'post.deleted': PostEventData & { deletedBy: string; isFirst: boolean };
+  'reaction.added': PostEventData & { userId: string; kind: string };
+  'reaction.removed': PostEventData & { userId: string; kind: string };
   /** Only for the outbox's own tests and diagnostics. */
   'test.ping': { n: number; tag?: string };
+}
+
+interface ThreadEventData {
+  communityId: string;
+  boardId: string;
+  threadId: string;
+  authorId: string;
+  productSkus: string[];
+  tags: string[];
+}
+
+interface PostEventData {
+  communityId: string;
+  boardId: string;
+  threadId: string;
+  postId: string;
+  /** The post's author (for reactions: who receives it). */
+  authorId: string;
 }
 
 export type DomainEventType = keyof DomainEventMap;

@@ -1,0 +1,39 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, CommunityContext } from '../core/auth/actor';
+import { Public } from '../core/auth/auth.guard';
+import { CommunityRole } from '../core/auth/community-role.guard';
+import { CurrentActor, CurrentCommunity, OptionalActor } from '../core/auth/decorators';
+import { IdParamPipe } from '../core/http/id-param.pipe';
+import { Page, PageQueryDto } from '../core/pagination/pagination';
+import { BoardsService } from './boards.service';
+import { BoardPageView, BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
+
+@ApiTags('boards')
+@Controller()
+export class BoardsController {
+  constructor(private readonly boards: BoardsService) {}
+
+  @Post('communities/:slug/boards')
+  @CommunityRole('admin')
+  @ApiCreatedResponse({ type: BoardView })
+  @ApiConflictResponse({ description: 'SLUG_TAKEN' })
+  create(@CurrentCommunity() community: CommunityContext, @Body() dto: CreateBoardDto): Promise<BoardView> {
+    return this.boards.create(community, dto);
+  }
+
+  @Public()
+  @Get('communities/:slug/boards')
+  @ApiOkResponse({ type: BoardPageView, description: 'Boards the caller can see (guests: public boards), by position' })
+  list(@OptionalActor() actor: Actor | null, @Param('slug') slug: string, @Query() query: PageQueryDto): Promise<Page<BoardView>> {
+    return this.boards.listVisible(slug, actor, query);
+  }
+
+  @Patch('boards/:boardId')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: BoardView })
+  @ApiNotFoundResponse({ description: 'No such board, or not visible to the caller' })
+  update(@CurrentActor() actor: Actor, @Param('boardId', new IdParamPipe('Board')) boardId: string, @Body() dto: UpdateBoardDto): Promise<BoardView> {
+    return this.boards.update(actor, boardId, dto);
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { Actor, CommunityContext } from '../core/auth/actor';
+import { Role } from '../core/auth/roles';
+import { Db, isUniqueViolation } from '../core/database/db.service';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { CommunitiesService } from '../communities/communities.service';
+import { CommonErrors } from '../core/errors/app-error';
+import { BoardKind, BoardVisibility, canSeeBoard, visibleVisibilities } from './board-access';
+import { BoardsErrors } from './boards.errors';
+import { BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
+
+interface BoardRow {
+  id: string;
+  community_id: string;
+  slug: string;
+  name: string;
+  description: string;
+  kind: BoardKind;
+  visibility: BoardVisibility;
+  position: number;
+  created_at: Date;
+}
+
+export function toBoardView(r: BoardRow): BoardView {
+  return {
+    id: r.id,
+    communityId: r.community_id,
+    slug: r.slug,
+    name: r.name,
+    description: r.description,
+    kind: r.kind,
+    visibility: r.visibility,
+    position: r.position,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** A board the caller can see, with the caller's role in its community. */
+export interface AccessibleBoard {
+  board: BoardView;
+  role: Role | null;
+}
+
+@Injectable()
+export class BoardsService {
+  constructor(
+    private readonly db: Db,
+    private readonly communities: CommunitiesService,
+  ) {}
+
+  async create(community: CommunityContext, dto: CreateBoardDto): Promise<BoardView> {
+    try {
+      const [row] = await this.db.query<BoardRow>(
+        `INSERT INTO boards (community_id, slug, name, description, kind, visibility, position)
+         VALUES ($1, $2, $3, $4, $5, $6,
+                 COALESCE($7, (SELECT COALESCE(max(position) + 1, 0) FROM boards WHERE community_id = $1)))
+         RETURNING *`,
+        [community.id, dto.slug, dto.name, dto.description ?? '', dto.kind, dto.visibility, dto.position ?? null],
+      );
+      return toBoardView(row);
+    } catch (err) {
+      if (isUniqueViolation(err, 'boards_community_slug_key')) throw BoardsErrors.slugTaken(dto.slug);
+      throw err;
+    }
+  }
+
+  /** The community's boards the caller can see, by position. Guests see public boards. */
+  async listVisible(slug: string, actor: Actor | null, query: { limit?: number; cursor?: string }): Promise<Page<BoardView>> {
+    const community = await this.communities.resolve(slug, actor);
+    if (!community) throw CommonErrors.notFound('Community');
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor, 3) as [number, string, string] | null;
+    const rows = await this.db.query<BoardRow & { created_key: string }>(
+      `SELECT *, created_at::text AS created_key FROM boards
+        WHERE community_id = $1 AND visibility = ANY($2::text[])
+          AND ($3::int IS NULL OR (position, created_at, id) > ($3::int, $4::timestamptz, $5::uuid))
+        ORDER BY position, created_at, id LIMIT $6`,
+      [community.id, visibleVisibilities(community.role), after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+    );
+    return toPage(rows, limit, toBoardView, (r) => [r.position, r.created_key, r.id]);
+  }
+
+  async update(actor: Actor, boardId: string, dto: UpdateBoardDto): Promise<BoardView> {
+    const current = await this.findRow(boardId);
+    if (!current) throw BoardsErrors.notFound();
+    const role = await this.communities.roleOf(actor, current.community_id);
+    if (!canSeeBoard(current.visibility, role)) throw BoardsErrors.notFound();
+    await this.communities.requireRole(actor, current.community_id, 'admin');
+    try {
+      const [row] = await this.db.query<BoardRow>(
+        `UPDATE boards SET slug = COALESCE($2, slug), name = COALESCE($3, name), description = COALESCE($4, description),
+                kind = COALESCE($5, kind), visibility = COALESCE($6, visibility), position = COALESCE($7, position)
+          WHERE id = $1 RETURNING *`,
+        [boardId, dto.slug ?? null, dto.name ?? null, dto.description ?? null, dto.kind ?? null, dto.visibility ?? null, dto.position ?? null],
+      );
+      return toBoardView(row);
+    } catch (err) {
+      if (dto.slug && isUniqueViolation(err, 'boards_community_slug_key')) throw BoardsErrors.slugTaken(dto.slug);
+      throw err;
+    }
+  }
+
+  /** The board if the caller can see it (404 otherwise, also for boards that exist but are hidden from them). */
+  async getAccessible(actor: Actor | null, boardId: string): Promise<AccessibleBoard> {
+    const row = await this.findRow(boardId);
+    if (!row) throw BoardsErrors.notFound();
+    const role = await this.communities.roleOf(actor, row.community_id);
+    if (!canSeeBoard(row.visibility, role)) throw BoardsErrors.notFound();
+    return { board: toBoardView(row), role };
+  }
+
+  /** Ids of the community's boards the role can see: the search and list filters. */
+  async visibleBoardIds(communityId: string, role: Role | null): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      'SELECT id FROM boards WHERE community_id = $1 AND visibility = ANY($2::text[])',
+      [communityId, visibleVisibilities(role)],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  private async findRow(boardId: string): Promise<BoardRow | undefined> {
+    const [row] = await this.db.query<BoardRow>('SELECT * FROM boards WHERE id = $1', [boardId]);
+    return row;
+  }
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { Actor } from '../core/auth/actor';
+import { APP_CONFIG, AppConfig } from '../core/config/config';
+import { Db } from '../core/database/db.service';
+import { AppError, CommonErrors } from '../core/errors/app-error';
+import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
+import { AttachmentView } from './dto/threads.dto';
+import { ImageRejectedError, processImage } from './images';
+import { ThreadsErrors } from './threads.errors';
+
+interface AttachmentRow {
+  id: string;
+  post_id: string | null;
+  uploader_id: string;
+  file_name: string;
+  content_type: string;
+  bytes: number;
+  width: number;
+  height: number;
+  reuse_consent_at: Date | null;
+  reuse_consent_revoked_at: Date | null;
+}
+
+const FILE_NAME = /^[0-9a-f]{32}\.(jpg|png|webp)$/;
+
+/**
+ * Image attachments. An upload is validated by content, re-encoded without metadata and stored
+ * under UPLOAD_DIR with a random server-made name; it is then attached to the author's next
+ * thread or reply (`attachmentIds`). Files are served by that unguessable name, as Discourse does.
+ */
+@Injectable()
+export class AttachmentsService {
+  private readonly uploadsPerUser: Limiter;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    rateLimits: RateLimitService,
+  ) {
+    this.uploadsPerUser = rateLimits.limiter({ name: 'uploads-user', points: 30, durationSeconds: 600 });
+  }
+
+  async upload(actor: Actor, communityId: string, input: Buffer): Promise<AttachmentView> {
+    await this.uploadsPerUser.consume(actor.userId, 'Too many uploads, try again later');
+    let image;
+    try {
+      image = await processImage(input);
+    } catch (err) {
+      if (err instanceof ImageRejectedError) {
+        const status = err.code === 'IMAGE_TOO_LARGE' ? 413 : err.code === 'UNSUPPORTED_IMAGE_TYPE' ? 415 : 422;
+        throw new AppError(err.code, status, err.message, {}, [{ field: 'file', message: err.message }]);
+      }
+      throw err;
+    }
+    const fileName = `${randomBytes(16).toString('hex')}.${image.extension}`;
+    await mkdir(this.config.uploadDir, { recursive: true });
+    await writeFile(join(this.config.uploadDir, fileName), image.data, { flag: 'wx' });
+    const [row] = await this.db.query<AttachmentRow>(
+      `INSERT INTO attachments (community_id, uploader_id, file_name, content_type, bytes, width, height, sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [communityId, actor.userId, fileName, image.contentType, image.bytes, image.width, image.height, image.sha256],
+    );
+    return this.toView(row);
+  }
+
+  /** Attaches the uploader's unattached uploads of this community to a post (in the caller's transaction). */
+  async attach(actor: Actor, communityId: string, postId: string, ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    const { affected } = await this.db.execute(
+      `UPDATE attachments SET post_id = $4
+        WHERE id = ANY($1::uuid[]) AND uploader_id = $2 AND community_id = $3 AND post_id IS NULL`,
+      [ids, actor.userId, communityId, postId],
+    );
+    if (affected !== ids.length) throw ThreadsErrors.badAttachment();
+    return affected;
+  }
+
+  async forPosts(postIds: string[]): Promise<Map<string, AttachmentView[]>> {
+    const rows = await this.db.query<AttachmentRow>('SELECT * FROM attachments WHERE post_id = ANY($1::uuid[]) ORDER BY created_at, id', [postIds]);
+    const out = new Map<string, AttachmentView[]>();
+    for (const r of rows) out.set(r.post_id!, [...(out.get(r.post_id!) ?? []), this.toView(r)]);
+    return out;
+  }
+
+  /** The uploader grants (or revokes) the brand's right to reuse the photo; both moments are kept. */
+  async setReuseConsent(actor: Actor, attachmentId: string, consent: boolean): Promise<AttachmentView> {
+    const [row] = await this.db.query<AttachmentRow>(
+      consent
+        ? `UPDATE attachments SET reuse_consent_at = now(), reuse_consent_revoked_at = NULL WHERE id = $1 AND uploader_id = $2 RETURNING *`
+        : `UPDATE attachments SET reuse_consent_revoked_at = CASE WHEN reuse_consent_at IS NOT NULL AND reuse_consent_revoked_at IS NULL THEN now() ELSE reuse_consent_revoked_at END
+            WHERE id = $1 AND uploader_id = $2 RETURNING *`,
+      [attachmentId, actor.userId],
+    );
+    if (!row) throw CommonErrors.notFound('Attachment');
+    return this.toView(row);
+  }
+
+  async readFile(fileName: string): Promise<{ data: Buffer; contentType: string } | null> {
+    if (!FILE_NAME.test(fileName)) return null;
+    const [row] = await this.db.query<{ content_type: string }>('SELECT content_type FROM attachments WHERE file_name = $1', [fileName]);
+    if (!row) return null;
+    try {
+      return { data: await readFile(join(this.config.uploadDir, fileName)), contentType: row.content_type };
+    } catch {
+      return null;
+    }
+  }
+
+  private toView(r: AttachmentRow): AttachmentView {
+    const consent = Boolean(r.reuse_consent_at && !r.reuse_consent_revoked_at);
+    return {
+      id: r.id,
+      url: `${this.config.publicUrl}/api/v1/uploads/${r.file_name}`,
+      contentType: r.content_type,
+      width: r.width,
+      height: r.height,
+      bytes: r.bytes,
+      reuseConsent: consent,
+      reuseConsentAt: consent ? new Date(r.reuse_consent_at!).toISOString() : null,
+    };
+  }
+}

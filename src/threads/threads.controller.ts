@@ -1,0 +1,213 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Actor, CommunityContext } from '../core/auth/actor';
+import { Public } from '../core/auth/auth.guard';
+import { CommunityRole } from '../core/auth/community-role.guard';
+import { CurrentActor, CurrentCommunity, OptionalActor } from '../core/auth/decorators';
+import { AppError, CommonErrors } from '../core/errors/app-error';
+import { IdParamPipe } from '../core/http/id-param.pipe';
+import { Page, PageQueryDto } from '../core/pagination/pagination';
+import { AttachmentsService } from './attachments.service';
+import {
+  AttachmentView,
+  CreatePostDto,
+  CreateThreadDto,
+  ListThreadsQueryDto,
+  MoveThreadDto,
+  PostPageView,
+  PostView,
+  REACTION_KINDS,
+  ReactionKind,
+  ThreadPageView,
+  ThreadView,
+  UpdatePostDto,
+} from './dto/threads.dto';
+import { IMAGE_LIMITS } from './images';
+import { ThreadsService } from './threads.service';
+
+const BoardId = () => Param('boardId', new IdParamPipe('Board'));
+const ThreadId = () => Param('threadId', new IdParamPipe('Thread'));
+const PostId = () => Param('postId', new IdParamPipe('Post'));
+
+@ApiTags('threads')
+@Controller()
+export class ThreadsController {
+  constructor(
+    private readonly threads: ThreadsService,
+    private readonly attachments: AttachmentsService,
+  ) {}
+
+  @Post('boards/:boardId/threads')
+  @ApiBearerAuth()
+  @ApiCreatedResponse({ type: ThreadView, description: 'The thread with its first post' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: the post cooldown has not passed' })
+  createThread(@CurrentActor() actor: Actor, @BoardId() boardId: string, @Body() dto: CreateThreadDto): Promise<ThreadView> {
+    return this.threads.createThread(actor, boardId, dto);
+  }
+
+  @Public()
+  @Get('boards/:boardId/threads')
+  @ApiOkResponse({ type: ThreadPageView })
+  @ApiNotFoundResponse({ description: 'No such board, or not visible to the caller' })
+  listThreads(@OptionalActor() actor: Actor | null, @BoardId() boardId: string, @Query() query: ListThreadsQueryDto): Promise<Page<ThreadView>> {
+    return this.threads.listThreads(actor, boardId, query);
+  }
+
+  @Public()
+  @Get('threads/:threadId')
+  @ApiOkResponse({ type: ThreadView })
+  getThread(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string): Promise<ThreadView> {
+    return this.threads.getThread(actor, threadId);
+  }
+
+  @Public()
+  @Get('threads/:threadId/posts')
+  @ApiOkResponse({ type: PostPageView, description: 'Oldest first' })
+  listPosts(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string, @Query() query: PageQueryDto): Promise<Page<PostView>> {
+    return this.threads.listPosts(actor, threadId, query);
+  }
+
+  @Post('threads/:threadId/posts')
+  @ApiBearerAuth()
+  @ApiCreatedResponse({ type: PostView })
+  reply(@CurrentActor() actor: Actor, @ThreadId() threadId: string, @Body() dto: CreatePostDto): Promise<PostView> {
+    return this.threads.reply(actor, threadId, dto);
+  }
+
+  @Patch('posts/:postId')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: PostView, description: 'The author or a moderator; the previous body is kept as a revision' })
+  edit(@CurrentActor() actor: Actor, @PostId() postId: string, @Body() dto: UpdatePostDto): Promise<PostView> {
+    return this.threads.editPost(actor, postId, dto.body);
+  }
+
+  @Delete('posts/:postId')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Soft-deleted; deleting the first post deletes the thread' })
+  async remove(@CurrentActor() actor: Actor, @PostId() postId: string): Promise<void> {
+    await this.threads.deletePost(actor, postId);
+  }
+
+  @Put('posts/:postId/reactions/:kind')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiParam({ name: 'kind', enum: REACTION_KINDS })
+  @ApiNoContentResponse({ description: 'Idempotent' })
+  async react(@CurrentActor() actor: Actor, @PostId() postId: string, @Param('kind') kind: string): Promise<void> {
+    await this.threads.react(actor, postId, reactionKind(kind), true);
+  }
+
+  @Delete('posts/:postId/reactions/:kind')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiParam({ name: 'kind', enum: REACTION_KINDS })
+  @ApiNoContentResponse({ description: 'Idempotent' })
+  async unreact(@CurrentActor() actor: Actor, @PostId() postId: string, @Param('kind') kind: string): Promise<void> {
+    await this.threads.react(actor, postId, reactionKind(kind), false);
+  }
+
+  @Post('threads/:threadId/pin')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
+  pin(@CurrentActor() actor: Actor, @ThreadId() threadId: string): Promise<ThreadView> {
+    return this.threads.setPinned(actor, threadId, true);
+  }
+
+  @Post('threads/:threadId/unpin')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
+  unpin(@CurrentActor() actor: Actor, @ThreadId() threadId: string): Promise<ThreadView> {
+    return this.threads.setPinned(actor, threadId, false);
+  }
+
+  @Post('threads/:threadId/lock')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Moderator; members can no longer reply' })
+  lock(@CurrentActor() actor: Actor, @ThreadId() threadId: string): Promise<ThreadView> {
+    return this.threads.setLocked(actor, threadId, true);
+  }
+
+  @Post('threads/:threadId/unlock')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
+  unlock(@CurrentActor() actor: Actor, @ThreadId() threadId: string): Promise<ThreadView> {
+    return this.threads.setLocked(actor, threadId, false);
+  }
+
+  @Post('threads/:threadId/move')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Moderator; to another board of the same community' })
+  move(@CurrentActor() actor: Actor, @ThreadId() threadId: string, @Body() dto: MoveThreadDto): Promise<ThreadView> {
+    return this.threads.move(actor, threadId, dto.boardId);
+  }
+
+  @Post('communities/:slug/uploads')
+  @CommunityRole('member')
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
+  @ApiCreatedResponse({ type: AttachmentView, description: 'JPEG, PNG, WebP or GIF up to 10 MiB and 40 Mpx; re-encoded without metadata' })
+  async upload(@CurrentActor() actor: Actor, @CurrentCommunity() community: CommunityContext, @Req() request: FastifyRequest): Promise<AttachmentView> {
+    if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the image as multipart/form-data in the field "file"');
+    const file = await request.file({ limits: { fileSize: IMAGE_LIMITS.maxBytes, files: 1 } });
+    if (!file) throw CommonErrors.validation([{ field: 'file', message: 'file is required' }]);
+    const data = await file.toBuffer();
+    return this.attachments.upload(actor, community.id, data);
+  }
+
+  @Put('attachments/:attachmentId/reuse-consent')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: AttachmentView, description: 'The uploader lets the brand reuse the photo' })
+  grant(@CurrentActor() actor: Actor, @Param('attachmentId', new IdParamPipe('Attachment')) id: string): Promise<AttachmentView> {
+    return this.attachments.setReuseConsent(actor, id, true);
+  }
+
+  @Delete('attachments/:attachmentId/reuse-consent')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: AttachmentView, description: 'Revokes the consent (the time of revocation is kept)' })
+  revoke(@CurrentActor() actor: Actor, @Param('attachmentId', new IdParamPipe('Attachment')) id: string): Promise<AttachmentView> {
+    return this.attachments.setReuseConsent(actor, id, false);
+  }
+
+  @Public()
+  @Get('uploads/:fileName')
+  @ApiOkResponse({ description: 'The image, with headers that keep browsers from treating it as anything else' })
+  async file(@Param('fileName') fileName: string, @Res() reply: FastifyReply): Promise<void> {
+    const file = await this.attachments.readFile(fileName);
+    if (!file) throw CommonErrors.notFound('File');
+    await reply
+      .headers({
+        'content-type': file.contentType,
+        'content-disposition': 'inline',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+        'cache-control': 'public, max-age=31536000, immutable',
+        'cross-origin-resource-policy': 'cross-origin',
+      })
+      .send(file.data);
+  }
+}
+
+function reactionKind(kind: string): ReactionKind {
+  if (!(REACTION_KINDS as readonly string[]).includes(kind)) {
+    throw CommonErrors.validation([{ field: 'kind', message: `kind must be one of ${REACTION_KINDS.join(', ')}` }]);
+  }
+  return kind as ReactionKind;
+}

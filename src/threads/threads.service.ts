@@ -1,0 +1,633 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Actor } from '../core/auth/actor';
+import { Role, roleAtLeast } from '../core/auth/roles';
+import { APP_CONFIG, AppConfig } from '../core/config/config';
+import { Db } from '../core/database/db.service';
+import { CommonErrors } from '../core/errors/app-error';
+import { EventsService } from '../core/events/events.service';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { canStartThread } from '../boards/board-access';
+import { AccessibleBoard, BoardsService } from '../boards/boards.service';
+import { CommunitiesService } from '../communities/communities.service';
+import { UserView } from '../identity/dto/auth.dto';
+import { IdentityService } from '../identity/identity.service';
+import { AttachmentsService } from './attachments.service';
+import { CreatePostDto, CreateThreadDto, PostView, ReactionKind, ThreadView } from './dto/threads.dto';
+import { countLinks, findMentionHandles, renderMarkdown } from './markdown';
+import { ThreadsErrors } from './threads.errors';
+
+export interface ThreadRow {
+  id: string;
+  community_id: string;
+  board_id: string;
+  author_id: string;
+  title: string;
+  tags: string[];
+  product_skus: string[];
+  pinned: boolean;
+  locked: boolean;
+  reply_count: number;
+  last_post_at: Date;
+  last_poster_id: string | null;
+  score: number;
+  reaction_count: number;
+  accepted_post_id: string | null;
+  official_post_id: string | null;
+  first_post_id: string | null;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface PostRow {
+  id: string;
+  thread_id: string;
+  community_id: string;
+  board_id: string;
+  post_number: number;
+  author_id: string;
+  author_role: Role;
+  body: string;
+  html: string;
+  reply_to_post_id: string | null;
+  reactions: Record<string, number>;
+  score: number;
+  verified_buyer: boolean;
+  hidden: boolean;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+const THREAD_COLUMNS = `t.id, t.community_id, t.board_id, t.author_id, t.title, t.tags, t.product_skus, t.pinned, t.locked,
+  t.reply_count, t.last_post_at, t.last_poster_id, t.score, t.reaction_count, t.accepted_post_id, t.official_post_id,
+  t.first_post_id, t.created_at, t.deleted_at`;
+const POST_COLUMNS = `p.id, p.thread_id, p.community_id, p.board_id, p.post_number, p.author_id, p.author_role, p.body, p.html,
+  p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.created_at, p.edited_at, p.deleted_at`;
+
+const DELETED_USER: UserView = { id: '', displayName: '(deleted)', avatarUrl: null };
+
+/** A thread the caller can see, with the caller's role in its community. */
+interface ThreadAccess {
+  thread: ThreadRow;
+  access: AccessibleBoard;
+}
+
+/**
+ * Threads and posts. Every read and write checks the board's visibility for the caller (through
+ * BoardsService) and the caller's role. Writes that touch several rows run in one transaction
+ * together with their outbox event. Reply numbering takes the thread's row lock, so post numbers
+ * commit in order and "oldest first" pages never skip a reply that commits late.
+ */
+@Injectable()
+export class ThreadsService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventsService,
+    private readonly boards: BoardsService,
+    private readonly communities: CommunitiesService,
+    private readonly identity: IdentityService,
+    private readonly attachments: AttachmentsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ---- threads -------------------------------------------------------------------------------
+
+  async createThread(actor: Actor, boardId: string, dto: CreateThreadDto): Promise<ThreadView> {
+    const access = await this.boards.getAccessible(actor, boardId);
+    const { board, role } = access;
+    if (!canStartThread(board.kind, board.visibility, role)) throw ThreadsErrors.cannotStartThread(board.kind);
+    const tags = dto.tags ?? [];
+    const skus = dto.productSkus ?? [];
+    const threadId = await this.db.transaction(async () => {
+      await this.enforcePostingLimits(actor, board.communityId, role!, dto.body);
+      const rendered = await this.render(board.communityId, dto.body);
+      const [thread] = await this.db.query<{ id: string }>(
+        `INSERT INTO threads (community_id, board_id, author_id, title, tags, product_skus, post_seq, last_poster_id)
+         VALUES ($1, $2, $3, $4, $5::text[], $6::text[], 1, $3) RETURNING id`,
+        [board.communityId, board.id, actor.userId, dto.title, tags, skus],
+      );
+      const [post] = await this.db.query<{ id: string }>(
+        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) RETURNING id`,
+        [thread.id, board.communityId, board.id, actor.userId, role, dto.body, rendered, dto.title],
+      );
+      await this.db.query('UPDATE threads SET first_post_id = $2 WHERE id = $1', [thread.id, post.id]);
+      const attached = await this.attachments.attach(actor, board.communityId, post.id, dto.attachmentIds ?? []);
+      await this.events.record(
+        'thread.created',
+        {
+          communityId: board.communityId,
+          boardId: board.id,
+          threadId: thread.id,
+          postId: post.id,
+          authorId: actor.userId,
+          title: dto.title,
+          boardKind: board.kind,
+          tags,
+          productSkus: skus,
+          hasImage: attached > 0,
+        },
+        board.communityId,
+      );
+      return thread.id;
+    });
+    return this.getThread(actor, threadId);
+  }
+
+  async getThread(actor: Actor | null, threadId: string): Promise<ThreadView> {
+    const { thread, access } = await this.threadAccess(actor, threadId);
+    const [view] = await this.toThreadViews([thread], access);
+    const firstPost = thread.first_post_id ? await this.postsByIds(actor, [thread.first_post_id], access.role) : [];
+    return { ...view, firstPost: firstPost[0] };
+  }
+
+  /**
+   * A board's threads. latest: by last activity, pinned first; top: by score plus reactions on the
+   * first post; unanswered: threads with no reply yet, newest first. Keyset pages.
+   */
+  async listThreads(
+    actor: Actor | null,
+    boardId: string,
+    query: { sort?: 'latest' | 'top' | 'unanswered'; tag?: string; sku?: string; limit?: number; cursor?: string },
+  ): Promise<Page<ThreadView>> {
+    const access = await this.boards.getAccessible(actor, boardId);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const sort = query.sort ?? 'latest';
+    const params: unknown[] = [boardId, limit + 1];
+    const where = ['t.board_id = $1', 't.deleted_at IS NULL'];
+    if (query.tag) {
+      params.push([query.tag]);
+      where.push(`t.tags @> $${params.length}::text[]`);
+    }
+    if (query.sku) {
+      params.push([query.sku]);
+      where.push(`t.product_skus @> $${params.length}::text[]`);
+    }
+    let order: string;
+    let key: (r: ThreadRow & { k: string }) => unknown[];
+    if (sort === 'latest') {
+      const after = decodeCursor(query.cursor, 3) as [boolean, string, string] | null;
+      if (after) {
+        params.push(after[0], after[1], after[2]);
+        where.push(`(t.pinned, t.last_post_at, t.id) < ($${params.length - 2}::boolean, $${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      order = 't.pinned DESC, t.last_post_at DESC, t.id DESC';
+      key = (r) => [r.pinned, r.k, r.id];
+    } else if (sort === 'top') {
+      const after = decodeCursor(query.cursor, 3) as [number, string, string] | null;
+      if (after) {
+        params.push(after[0], after[1], after[2]);
+        where.push(`((t.score + t.reaction_count), t.last_post_at, t.id) < ($${params.length - 2}::int, $${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      order = '(t.score + t.reaction_count) DESC, t.last_post_at DESC, t.id DESC';
+      key = (r) => [r.score + r.reaction_count, r.k, r.id];
+    } else {
+      where.push('t.reply_count = 0');
+      const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+      if (after) {
+        params.push(after[0], after[1]);
+        where.push(`(t.created_at, t.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      order = 't.created_at DESC, t.id DESC';
+      key = (r) => [r.k, r.id];
+    }
+    const keyColumn = sort === 'unanswered' ? 't.created_at' : 't.last_post_at';
+    const rows = await this.db.query<ThreadRow & { k: string }>(
+      `SELECT ${THREAD_COLUMNS}, ${keyColumn}::text AS k FROM threads t WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2`,
+      params,
+    );
+    const views = await this.toThreadViews(rows.slice(0, limit), access);
+    const byId = new Map(views.map((v) => [v.id, v]));
+    return toPage(rows, limit, (r) => byId.get(r.id)!, key);
+  }
+
+  async setPinned(actor: Actor, threadId: string, pinned: boolean): Promise<ThreadView> {
+    await this.moderatorAccess(actor, threadId);
+    await this.db.query('UPDATE threads SET pinned = $2 WHERE id = $1', [threadId, pinned]);
+    return this.getThread(actor, threadId);
+  }
+
+  async setLocked(actor: Actor, threadId: string, locked: boolean): Promise<ThreadView> {
+    await this.moderatorAccess(actor, threadId);
+    await this.db.query('UPDATE threads SET locked = $2 WHERE id = $1', [threadId, locked]);
+    return this.getThread(actor, threadId);
+  }
+
+  /** Moves a thread (and its posts) to another board of the same community that the moderator can see. */
+  async move(actor: Actor, threadId: string, targetBoardId: string): Promise<ThreadView> {
+    const { thread } = await this.moderatorAccess(actor, threadId);
+    const target = await this.boards.getAccessible(actor, targetBoardId);
+    if (target.board.communityId !== thread.community_id) throw ThreadsErrors.boardOtherCommunity();
+    if (target.board.id !== thread.board_id) {
+      await this.db.transaction(async () => {
+        await this.db.query('UPDATE threads SET board_id = $2 WHERE id = $1', [threadId, target.board.id]);
+        await this.db.query('UPDATE posts SET board_id = $2 WHERE thread_id = $1', [threadId, target.board.id]);
+        await this.events.record(
+          'thread.moved',
+          {
+            communityId: thread.community_id,
+            boardId: target.board.id,
+            fromBoardId: thread.board_id,
+            threadId,
+            authorId: thread.author_id,
+            tags: thread.tags,
+            productSkus: thread.product_skus,
+            movedBy: actor.userId,
+          },
+          thread.community_id,
+        );
+      });
+    }
+    return this.getThread(actor, threadId);
+  }
+
+  // ---- posts ---------------------------------------------------------------------------------
+
+  /** A thread's posts, oldest first (by post number), deleted ones left out. */
+  async listPosts(actor: Actor | null, threadId: string, query: { limit?: number; cursor?: string }): Promise<Page<PostView>> {
+    const { access } = await this.threadAccess(actor, threadId);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor, 1) as [number] | null;
+    if (after && !Number.isInteger(after[0])) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
+    const seeHidden = roleAtLeast(access.role, 'moderator');
+    const rows = await this.db.query<PostRow>(
+      `SELECT ${POST_COLUMNS} FROM posts p
+        WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($4::boolean OR NOT p.hidden) AND p.post_number > $3
+        ORDER BY p.post_number LIMIT $2`,
+      [threadId, limit + 1, after?.[0] ?? 0, seeHidden],
+    );
+    const views = await this.toPostViews(actor, rows.slice(0, limit));
+    return toPage(rows, limit, (_r) => views.shift()!, (r) => [r.post_number]);
+  }
+
+  async reply(actor: Actor, threadId: string, dto: CreatePostDto): Promise<PostView> {
+    const { thread, access } = await this.threadAccess(actor, threadId);
+    const role = access.role;
+    if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
+    const postId = await this.db.transaction(async () => {
+      const [locked] = await this.db.query<{ locked: boolean; deleted_at: Date | null }>(
+        'SELECT locked, deleted_at FROM threads WHERE id = $1 FOR UPDATE',
+        [threadId],
+      );
+      if (!locked || locked.deleted_at) throw ThreadsErrors.threadNotFound();
+      if (locked.locked && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.locked();
+      if (dto.replyToPostId) {
+        const [target] = await this.db.query('SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2 AND deleted_at IS NULL', [dto.replyToPostId, threadId]);
+        if (!target) throw ThreadsErrors.replyToOtherThread();
+      }
+      await this.enforcePostingLimits(actor, thread.community_id, role!, dto.body);
+      const html = await this.render(thread.community_id, dto.body);
+      const [counters] = await this.db.query<{ post_seq: number; board_id: string }>(
+        `UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
+          WHERE id = $1 RETURNING post_seq, board_id`,
+        [threadId, actor.userId],
+      );
+      const [post] = await this.db.query<{ id: string }>(
+        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [threadId, thread.community_id, counters.board_id, counters.post_seq, actor.userId, role, dto.body, html, dto.replyToPostId ?? null],
+      );
+      const attached = await this.attachments.attach(actor, thread.community_id, post.id, dto.attachmentIds ?? []);
+      await this.events.record(
+        'post.created',
+        {
+          communityId: thread.community_id,
+          boardId: counters.board_id,
+          threadId,
+          postId: post.id,
+          authorId: actor.userId,
+          replyToPostId: dto.replyToPostId ?? null,
+          hasImage: attached > 0,
+        },
+        thread.community_id,
+      );
+      return post.id;
+    });
+    const [view] = await this.postsByIds(actor, [postId], role);
+    return view;
+  }
+
+  /** The author or a moderator edits; the previous body is kept as a revision. */
+  async editPost(actor: Actor, postId: string, body: string): Promise<PostView> {
+    const { post, role } = await this.postAccess(actor, postId);
+    if (post.author_id !== actor.userId && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.notAuthor();
+    await this.db.transaction(async () => {
+      const [current] = await this.db.query<{ body: string; deleted_at: Date | null }>('SELECT body, deleted_at FROM posts WHERE id = $1 FOR UPDATE', [postId]);
+      if (!current || current.deleted_at) throw ThreadsErrors.postNotFound();
+      if (post.author_id === actor.userId && !roleAtLeast(role, 'staff')) {
+        const settings = await this.communities.getSettings(post.community_id);
+        await this.enforceLinkLimit(actor, post.community_id, settings.newMemberMaxLinks, settings.newMemberDays, settings.newMemberPosts, body);
+      }
+      const [rev] = await this.db.query<{ revision: number }>(
+        `INSERT INTO post_revisions (post_id, revision, body, editor_id)
+         VALUES ($1, (SELECT COALESCE(max(revision), 0) + 1 FROM post_revisions WHERE post_id = $1), $2, $3) RETURNING revision`,
+        [postId, current.body, actor.userId],
+      );
+      const html = await this.render(post.community_id, body);
+      await this.db.query('UPDATE posts SET body = $2, html = $3, edited_at = now() WHERE id = $1', [postId, body, html]);
+      await this.events.record(
+        'post.edited',
+        { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, editedBy: actor.userId, revision: rev.revision },
+        post.community_id,
+      );
+    });
+    const [view] = await this.postsByIds(actor, [postId], role);
+    return view;
+  }
+
+  /** Soft delete by the author or a moderator. Deleting a thread's first post deletes the thread. */
+  async deletePost(actor: Actor, postId: string): Promise<void> {
+    const { post, role } = await this.postAccess(actor, postId);
+    if (post.author_id !== actor.userId && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.notAuthor();
+    await this.db.transaction(async () => {
+      const [thread] = await this.db.query<{ first_post_id: string }>('SELECT first_post_id FROM threads WHERE id = $1 FOR UPDATE', [post.thread_id]);
+      const { affected } = await this.db.execute(
+        'UPDATE posts SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL',
+        [postId, actor.userId],
+      );
+      if (!affected) throw ThreadsErrors.postNotFound();
+      const isFirst = thread.first_post_id === postId;
+      if (isFirst) {
+        await this.db.query('UPDATE threads SET deleted_at = now() WHERE id = $1', [post.thread_id]);
+      } else {
+        await this.db.query(
+          `UPDATE threads t SET reply_count = reply_count - 1,
+                  last_post_at = COALESCE(l.created_at, t.created_at), last_poster_id = COALESCE(l.author_id, t.author_id)
+             FROM (SELECT created_at, author_id FROM posts WHERE thread_id = $1 AND deleted_at IS NULL ORDER BY post_number DESC LIMIT 1) l
+            WHERE t.id = $1`,
+          [post.thread_id],
+        );
+      }
+      await this.events.record(
+        'post.deleted',
+        { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, deletedBy: actor.userId, isFirst },
+        post.community_id,
+      );
+    });
+  }
+
+  /** Idempotent: adding a reaction one already has, or removing one one does not have, changes nothing. */
+  async react(actor: Actor, postId: string, kind: ReactionKind, add: boolean): Promise<void> {
+    const { post, role } = await this.postAccess(actor, postId);
+    if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
+    await this.db.transaction(async () => {
+      const { affected } = add
+        ? await this.db.execute(
+            'INSERT INTO post_reactions (post_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+            [postId, actor.userId, kind],
+          )
+        : await this.db.execute('DELETE FROM post_reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3', [postId, actor.userId, kind]);
+      if (!affected) return;
+      const delta = add ? 1 : -1;
+      await this.db.query(
+        `UPDATE posts SET reactions = jsonb_set(reactions, ARRAY[$2::text], to_jsonb(GREATEST(COALESCE((reactions->>$2)::int, 0) + $3, 0)))
+          WHERE id = $1`,
+        [postId, kind, delta],
+      );
+      await this.db.query('UPDATE threads SET reaction_count = reaction_count + $2 WHERE first_post_id = $1', [postId, delta]);
+      await this.events.record(
+        add ? 'reaction.added' : 'reaction.removed',
+        { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, userId: actor.userId, kind },
+        post.community_id,
+      );
+    });
+  }
+
+  // ---- search (the index is posts.search, a generated tsvector with a GIN index) --------------
+
+  async search(
+    actor: Actor | null,
+    communityId: string,
+    role: Role | null,
+    query: { q: string; board?: string; tag?: string; sku?: string; limit?: number; cursor?: string },
+  ): Promise<Page<{ thread: ThreadView; post: PostView; snippet: string }>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const offsetCursor = decodeCursor(query.cursor, 1) as [number] | null;
+    const offset = offsetCursor ? Number(offsetCursor[0]) : 0;
+    if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
+    let boardIds = await this.boards.visibleBoardIds(communityId, role);
+    if (query.board) boardIds = boardIds.filter((id) => id === query.board);
+    if (!boardIds.length) return { items: [], nextCursor: null };
+    const params: unknown[] = [communityId, boardIds, query.q, limit + 1, offset];
+    const where = [
+      'p.community_id = $1',
+      'p.board_id = ANY($2::uuid[])',
+      'p.deleted_at IS NULL',
+      'NOT p.hidden',
+      't.deleted_at IS NULL',
+      'p.search @@ q.query',
+    ];
+    if (query.tag) {
+      params.push([query.tag]);
+      where.push(`t.tags @> $${params.length}::text[]`);
+    }
+    if (query.sku) {
+      params.push([query.sku]);
+      where.push(`t.product_skus @> $${params.length}::text[]`);
+    }
+    // Rank first on the matching rows only, then build headlines for the one page.
+    const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
+      `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query),
+       hits AS (
+         SELECT p.id AS post_id, p.thread_id, p.body, ts_rank_cd(p.search, q.query) AS rank
+           FROM posts p JOIN threads t ON t.id = p.thread_id, q
+          WHERE ${where.join(' AND ')}
+          ORDER BY rank DESC, p.id
+          LIMIT $4 OFFSET $5)
+       SELECT h.post_id, h.thread_id,
+              ts_headline('english', h.body, q.query, 'StartSel=${'\u0001'}, StopSel=${'\u0002'}, MaxWords=35, MinWords=15, MaxFragments=2') AS snippet
+         FROM hits h, q
+        ORDER BY h.rank DESC, h.post_id`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const threads = page.length
+      ? await this.db.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM threads t WHERE t.id = ANY($1::uuid[])`, [[...new Set(page.map((r) => r.thread_id))]])
+      : [];
+    const threadViews = new Map((await this.toThreadViewsMixed(threads)).map((v) => [v.id, v]));
+    const postViews = new Map((await this.postsByIds(actor, page.map((r) => r.post_id), role)).map((v) => [v.id, v]));
+    return {
+      items: page.map((r) => ({ thread: threadViews.get(r.thread_id)!, post: postViews.get(r.post_id)!, snippet: highlight(r.snippet) })),
+      nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([offset + limit])).toString('base64url') : null,
+    };
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async threadAccess(actor: Actor | null, threadId: string): Promise<ThreadAccess> {
+    const [thread] = await this.db.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM threads t WHERE t.id = $1 AND t.deleted_at IS NULL`, [threadId]);
+    if (!thread) throw ThreadsErrors.threadNotFound();
+    try {
+      return { thread, access: await this.boards.getAccessible(actor, thread.board_id) };
+    } catch {
+      throw ThreadsErrors.threadNotFound();
+    }
+  }
+
+  private async moderatorAccess(actor: Actor, threadId: string): Promise<ThreadAccess> {
+    const access = await this.threadAccess(actor, threadId);
+    await this.communities.requireRole(actor, access.thread.community_id, 'moderator');
+    return access;
+  }
+
+  private async postAccess(actor: Actor | null, postId: string): Promise<{ post: PostRow; role: Role | null }> {
+    const [post] = await this.db.query<PostRow>(
+      `SELECT ${POST_COLUMNS} FROM posts p JOIN threads t ON t.id = p.thread_id
+        WHERE p.id = $1 AND p.deleted_at IS NULL AND t.deleted_at IS NULL`,
+      [postId],
+    );
+    if (!post) throw ThreadsErrors.postNotFound();
+    let role: Role | null;
+    try {
+      role = (await this.boards.getAccessible(actor, post.board_id)).role;
+    } catch {
+      throw ThreadsErrors.postNotFound();
+    }
+    if (post.hidden && !roleAtLeast(role, 'moderator') && post.author_id !== actor?.userId) throw ThreadsErrors.postNotFound();
+    return { post, role };
+  }
+
+  /**
+   * Cooldowns and the new-member link limit, from the community's settings; staff and above are
+   * exempt. Runs in the posting transaction under a per-member advisory lock, so two posts sent
+   * at once cannot both slip through the cooldown.
+   */
+  private async enforcePostingLimits(actor: Actor, communityId: string, role: Role, body: string) {
+    if (roleAtLeast(role, 'staff')) return;
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`post:${communityId}:${actor.userId}`]);
+    const settings = await this.communities.getSettings(communityId);
+    const isNew = await this.isNewMember(actor.userId, communityId, settings.newMemberDays, settings.newMemberPosts);
+    const cooldown = isNew ? settings.newMemberPostCooldownSeconds : settings.postCooldownSeconds;
+    if (cooldown > 0) {
+      const [last] = await this.db.query<{ wait: number }>(
+        `SELECT EXTRACT(EPOCH FROM (created_at + make_interval(secs => $3) - now()))::float AS wait
+           FROM posts WHERE community_id = $1 AND author_id = $2 ORDER BY created_at DESC LIMIT 1`,
+        [communityId, actor.userId, cooldown],
+      );
+      if (last && last.wait > 0) throw ThreadsErrors.cooldown(last.wait);
+    }
+    if (isNew && countLinks(body) > settings.newMemberMaxLinks) throw ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks);
+  }
+
+  private async enforceLinkLimit(actor: Actor, communityId: string, maxLinks: number, days: number, posts: number, body: string) {
+    if ((await this.isNewMember(actor.userId, communityId, days, posts)) && countLinks(body) > maxLinks) throw ThreadsErrors.tooManyLinks(maxLinks);
+  }
+
+  /** New until both newMemberDays have passed since joining and newMemberPosts posts were made. */
+  private async isNewMember(userId: string, communityId: string, days: number, posts: number): Promise<boolean> {
+    const membership = await this.communities.membership(communityId, userId);
+    if (!membership) return true;
+    if (Date.now() - membership.joinedAt.getTime() < days * 86_400_000) return true;
+    if (posts === 0) return false;
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM posts WHERE community_id = $1 AND author_id = $2 AND deleted_at IS NULL LIMIT $3) x`,
+      [communityId, userId, posts],
+    );
+    return row.n < posts;
+  }
+
+  private async render(communityId: string, body: string): Promise<string> {
+    const handles = findMentionHandles(body);
+    const members = await this.communities.membersByHandle(communityId, handles);
+    const mentions = new Map([...members].map(([handle, userId]) => [handle, `/u/${userId}`]));
+    return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl }).html;
+  }
+
+  private async toThreadViews(rows: ThreadRow[], access: AccessibleBoard): Promise<ThreadView[]> {
+    const users = await this.identity.getUsers(rows.flatMap((r) => [r.author_id, r.last_poster_id ?? r.author_id]));
+    return rows.map((r) => toThreadView(r, access.board.kind, users));
+  }
+
+  /** Thread views for threads of possibly several boards (search hits). */
+  private async toThreadViewsMixed(rows: ThreadRow[]): Promise<ThreadView[]> {
+    if (!rows.length) return [];
+    const kinds = new Map(
+      (await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM boards WHERE id = ANY($1::uuid[])', [[...new Set(rows.map((r) => r.board_id))]])).map(
+        (b) => [b.id, b.kind],
+      ),
+    );
+    const users = await this.identity.getUsers(rows.flatMap((r) => [r.author_id, r.last_poster_id ?? r.author_id]));
+    return rows.map((r) => toThreadView(r, kinds.get(r.board_id) ?? 'discussion', users));
+  }
+
+  private async postsByIds(actor: Actor | null, ids: string[], role: Role | null): Promise<PostView[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.query<PostRow>(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = ANY($1::uuid[])`, [ids]);
+    const visible = rows.filter((r) => !r.hidden || roleAtLeast(role, 'moderator') || r.author_id === actor?.userId);
+    const views = new Map((await this.toPostViews(actor, visible)).map((v) => [v.id, v]));
+    return ids.map((id) => views.get(id)).filter((v): v is PostView => Boolean(v));
+  }
+
+  private async toPostViews(actor: Actor | null, rows: PostRow[]): Promise<PostView[]> {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const [users, mine, attachments, threads] = await Promise.all([
+      this.identity.getUsers(rows.map((r) => r.author_id)),
+      actor
+        ? this.db.query<{ post_id: string; kind: string }>(
+            'SELECT post_id, kind FROM post_reactions WHERE user_id = $1 AND post_id = ANY($2::uuid[]) ORDER BY kind',
+            [actor.userId, ids],
+          )
+        : Promise.resolve([]),
+      this.attachments.forPosts(ids),
+      this.db.query<{ id: string; accepted_post_id: string | null; official_post_id: string | null }>(
+        'SELECT id, accepted_post_id, official_post_id FROM threads WHERE id = ANY($1::uuid[])',
+        [[...new Set(rows.map((r) => r.thread_id))]],
+      ),
+    ]);
+    const myReactions = new Map<string, string[]>();
+    for (const r of mine) myReactions.set(r.post_id, [...(myReactions.get(r.post_id) ?? []), r.kind]);
+    const threadMarks = new Map(threads.map((t) => [t.id, t]));
+    return rows.map((r) => ({
+      id: r.id,
+      threadId: r.thread_id,
+      postNumber: r.post_number,
+      author: users.get(r.author_id) ?? { ...DELETED_USER, id: r.author_id },
+      authorRole: r.author_role,
+      body: r.body,
+      html: r.html,
+      replyToPostId: r.reply_to_post_id,
+      reactions: Object.fromEntries(Object.entries(r.reactions ?? {}).filter(([, n]) => n > 0)),
+      myReactions: myReactions.get(r.id) ?? [],
+      score: r.score,
+      myVote: null,
+      isAccepted: threadMarks.get(r.thread_id)?.accepted_post_id === r.id,
+      isOfficial: threadMarks.get(r.thread_id)?.official_post_id === r.id,
+      isStaffAnswer: roleAtLeast(r.author_role, 'staff') && r.post_number > 1,
+      verifiedBuyer: r.verified_buyer,
+      hidden: r.hidden,
+      attachments: attachments.get(r.id) ?? [],
+      createdAt: new Date(r.created_at).toISOString(),
+      editedAt: r.edited_at ? new Date(r.edited_at).toISOString() : null,
+    }));
+  }
+}
+
+function toThreadView(r: ThreadRow, kind: string, users: Map<string, UserView>): ThreadView {
+  return {
+    id: r.id,
+    boardId: r.board_id,
+    communityId: r.community_id,
+    kind,
+    title: r.title,
+    author: users.get(r.author_id) ?? { ...DELETED_USER, id: r.author_id },
+    tags: r.tags,
+    productSkus: r.product_skus,
+    pinned: r.pinned,
+    locked: r.locked,
+    replyCount: r.reply_count,
+    lastPostAt: new Date(r.last_post_at).toISOString(),
+    lastPoster: r.last_poster_id ? users.get(r.last_poster_id) ?? null : null,
+    score: r.score,
+    reactionCount: r.reaction_count,
+    acceptedPostId: r.accepted_post_id,
+    officialPostId: r.official_post_id,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** ts_headline marks matches with control characters; escape everything else, then turn the marks into <mark>. */
+export function highlight(snippet: string): string {
+  const escaped = snippet.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escaped.replace(/\u0001/g, '<mark>').replace(/\u0002/g, '</mark>');
+}
