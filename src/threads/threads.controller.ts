@@ -168,7 +168,13 @@ export class ThreadsController {
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the image as multipart/form-data in the field "file"');
     const file = await request.file({ limits: { fileSize: IMAGE_LIMITS.maxBytes, files: 1 } });
     if (!file) throw CommonErrors.validation([{ field: 'file', message: 'file is required' }]);
-    const data = await file.toBuffer();
+    const data = await file.toBuffer().catch((err: { statusCode?: number }) => {
+      if (err?.statusCode === 413) return null;
+      throw err;
+    });
+    if (!data || file.file.truncated) {
+      throw new AppError('IMAGE_TOO_LARGE', 413, `Images may be at most ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MiB`, {}, [{ field: 'file', message: 'too large' }]);
+    }
     return this.attachments.upload(actor, community.id, data);
   }
 

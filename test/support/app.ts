@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppOptions, createApp, HearthApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/core/config/config';
 import { createScratchDatabase } from './database';
@@ -42,6 +44,7 @@ export async function startApp(start: StartOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: 'memory://',
+    UPLOAD_DIR: join(tmpdir(), 'hearth-test-uploads'),
     REGISTRATIONS_PER_IP_PER_HOUR: '100000',
     LOGINS_PER_IP_PER_MINUTE: '100000',
     ADMIN_EMAIL,
