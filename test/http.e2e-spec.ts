@@ -88,6 +88,21 @@ describe('HTTP basics', () => {
       '/api/v1/communities/{slug}/members/{userId}/role',
       '/api/v1/communities/{slug}/settings',
       '/health/ready',
+      '/api/v1/communities/{slug}/boards',
+      '/api/v1/boards/{boardId}',
+      '/api/v1/boards/{boardId}/threads',
+      '/api/v1/threads/{threadId}',
+      '/api/v1/threads/{threadId}/posts',
+      '/api/v1/posts/{postId}',
+      '/api/v1/posts/{postId}/reactions/{kind}',
+      '/api/v1/threads/{threadId}/lock',
+      '/api/v1/threads/{threadId}/unlock',
+      '/api/v1/threads/{threadId}/pin',
+      '/api/v1/threads/{threadId}/unpin',
+      '/api/v1/threads/{threadId}/move',
+      '/api/v1/communities/{slug}/search',
+      '/api/v1/communities/{slug}/uploads',
+      '/api/v1/attachments/{attachmentId}/reuse-consent',
     ]) {
       expect(paths).toContain(p);
     }
