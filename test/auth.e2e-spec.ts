@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from './support/logs';
 import { describeIfRedis, startApp, TestApp } from './support/app';
 import { registerUser, unique } from './support/factories';
 import { expectProblem } from './support/http';
@@ -183,13 +183,7 @@ describe('auth rate limits per IP', () => {
 
 describe('secrets in logs', () => {
   it('never writes passwords or tokens to the log', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { sink, lines } = captureLogs();
     const t = await startApp({ env: { LOG_LEVEL: 'trace' }, options: { logDestination: sink } });
     try {
       const password = 'very secret passphrase 42';

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from './support/logs';
 import { startApp, TestApp } from './support/app';
 import { registerUser } from './support/factories';
 import { expectProblem } from './support/http';
@@ -119,13 +119,7 @@ describe('HTTP basics', () => {
 
 describe('unexpected errors', () => {
   it('answer 500 INTERNAL without internals, and are logged with the request id', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const { sink, lines } = captureLogs();
     const t = await startApp({ env: { LOG_LEVEL: 'error' }, options: { logDestination: sink } });
     try {
       const user = await registerUser(t.http);

@@ -154,15 +154,7 @@ export class ThreadsService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const sort = query.sort ?? 'latest';
     const params: unknown[] = [boardId, limit + 1];
-    const where = ['t.board_id = $1', 't.deleted_at IS NULL'];
-    if (query.tag) {
-      params.push([query.tag]);
-      where.push(`t.tags @> $${params.length}::text[]`);
-    }
-    if (query.sku) {
-      params.push([query.sku]);
-      where.push(`t.product_skus @> $${params.length}::text[]`);
-    }
+    const where = ['t.board_id = $1', 't.deleted_at IS NULL', ...tagAndSkuFilters(params, query)];
     let order: string;
     let key: (r: ThreadRow & { k: string }) => unknown[];
     if (sort === 'latest') {
@@ -416,15 +408,8 @@ export class ThreadsService {
       'NOT p.hidden',
       't.deleted_at IS NULL',
       'p.search @@ q.query',
+      ...tagAndSkuFilters(params, query),
     ];
-    if (query.tag) {
-      params.push([query.tag]);
-      where.push(`t.tags @> $${params.length}::text[]`);
-    }
-    if (query.sku) {
-      params.push([query.sku]);
-      where.push(`t.product_skus @> $${params.length}::text[]`);
-    }
     // Rank first on the matching rows only, then build headlines for the one page.
     const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query),
@@ -444,7 +429,7 @@ export class ThreadsService {
     const threads = page.length
       ? await this.db.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM threads t WHERE t.id = ANY($1::uuid[])`, [[...new Set(page.map((r) => r.thread_id))]])
       : [];
-    const threadViews = new Map((await this.toThreadViewsMixed(threads)).map((v) => [v.id, v]));
+    const threadViews = new Map((await this.toThreadViews(threads)).map((v) => [v.id, v]));
     const postViews = new Map((await this.postsByIds(actor, page.map((r) => r.post_id), role)).map((v) => [v.id, v]));
     return {
       items: page.map((r) => ({ thread: threadViews.get(r.thread_id)!, post: postViews.get(r.post_id)!, snippet: highlight(r.snippet) })),
@@ -533,19 +518,16 @@ export class ThreadsService {
     return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl }).html;
   }
 
-  private async toThreadViews(rows: ThreadRow[], access: AccessibleBoard): Promise<ThreadView[]> {
-    const users = await this.identity.getUsers(rows.flatMap((r) => [r.author_id, r.last_poster_id ?? r.author_id]));
-    return rows.map((r) => toThreadView(r, access.board.kind, users));
-  }
-
-  /** Thread views for threads of possibly several boards (search hits). */
-  private async toThreadViewsMixed(rows: ThreadRow[]): Promise<ThreadView[]> {
+  /** Thread views; `access` names the one board they are all on, else each board's kind is looked up (search hits). */
+  private async toThreadViews(rows: ThreadRow[], access?: AccessibleBoard): Promise<ThreadView[]> {
     if (!rows.length) return [];
-    const kinds = new Map(
-      (await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM boards WHERE id = ANY($1::uuid[])', [[...new Set(rows.map((r) => r.board_id))]])).map(
-        (b) => [b.id, b.kind],
-      ),
-    );
+    const kinds = access
+      ? new Map([[access.board.id, access.board.kind as string]])
+      : new Map(
+          (
+            await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM boards WHERE id = ANY($1::uuid[])', [[...new Set(rows.map((r) => r.board_id))]])
+          ).map((b) => [b.id, b.kind]),
+        );
     const users = await this.identity.getUsers(rows.flatMap((r) => [r.author_id, r.last_poster_id ?? r.author_id]));
     return rows.map((r) => toThreadView(r, kinds.get(r.board_id) ?? 'discussion', users));
   }
@@ -601,6 +583,20 @@ export class ThreadsService {
       editedAt: r.edited_at ? new Date(r.edited_at).toISOString() : null,
     }));
   }
+}
+
+/** `tags @>` / `product_skus @>` conditions for the optional filters, appending their parameters. */
+function tagAndSkuFilters(params: unknown[], query: { tag?: string; sku?: string }): string[] {
+  const where: string[] = [];
+  if (query.tag) {
+    params.push([query.tag]);
+    where.push(`t.tags @> $${params.length}::text[]`);
+  }
+  if (query.sku) {
+    params.push([query.sku]);
+    where.push(`t.product_skus @> $${params.length}::text[]`);
+  }
+  return where;
 }
 
 function toThreadView(r: ThreadRow, kind: string, users: Map<string, UserView>): ThreadView {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { trim } from '../../core/http/transforms';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination/pagination';
 import { ROLES } from '../../core/auth/roles';
@@ -14,7 +15,6 @@ export const THREAD_SORTS = ['latest', 'top', 'unanswered'] as const;
 
 const TAG = /^[a-z0-9][a-z0-9-]{0,29}$/;
 const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const lowerTags = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v)) : value;
 const trimAll = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value);
