@@ -5,6 +5,7 @@ import { AuthGuard } from './core/auth/auth.guard';
 import { CoreModule, CoreRuntime } from './core/core.module';
 import { IdentityModule } from './identity/identity.module';
 import { BoardsModule } from './boards/boards.module';
+import { QaModule } from './qa/qa.module';
 import { SearchModule } from './search/search.module';
 import { ThreadsModule } from './threads/threads.module';
 
@@ -13,7 +14,7 @@ export class AppModule {
   static forRoot(runtime: CoreRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), IdentityModule, CommunitiesModule, BoardsModule, ThreadsModule, SearchModule],
+      imports: [CoreModule.forRoot(runtime), IdentityModule, CommunitiesModule, BoardsModule, ThreadsModule, SearchModule, QaModule],
       providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

@@ -18,12 +18,13 @@ import { CommunityRole } from '../core/auth/community-role.guard';
 import { CurrentActor, CurrentCommunity, OptionalActor } from '../core/auth/decorators';
 import { AppError, CommonErrors } from '../core/errors/app-error';
 import { IdParamPipe } from '../core/http/id-param.pipe';
-import { Page, PageQueryDto } from '../core/pagination/pagination';
+import { Page } from '../core/pagination/pagination';
 import { AttachmentsService } from './attachments.service';
 import {
   AttachmentView,
   CreatePostDto,
   CreateThreadDto,
+  ListPostsQueryDto,
   ListThreadsQueryDto,
   MoveThreadDto,
   PostPageView,
@@ -74,8 +75,8 @@ export class ThreadsController {
 
   @Public()
   @Get('threads/:threadId/posts')
-  @ApiOkResponse({ type: PostPageView, description: 'Oldest first' })
-  listPosts(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string, @Query() query: PageQueryDto): Promise<Page<PostView>> {
+  @ApiOkResponse({ type: PostPageView, description: 'Oldest first, or sort=score: the question, then answers by score' })
+  listPosts(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string, @Query() query: ListPostsQueryDto): Promise<Page<PostView>> {
     return this.threads.listPosts(actor, threadId, query);
   }
 

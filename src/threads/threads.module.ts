@@ -3,13 +3,14 @@ import { BoardsModule } from '../boards/boards.module';
 import { CommunitiesModule } from '../communities/communities.module';
 import { IdentityModule } from '../identity/identity.module';
 import { AttachmentsService } from './attachments.service';
+import { QuestionsService } from './questions.service';
 import { ThreadsController } from './threads.controller';
 import { ThreadsService } from './threads.service';
 
 @Module({
   imports: [IdentityModule, CommunitiesModule, BoardsModule],
   controllers: [ThreadsController],
-  providers: [ThreadsService, AttachmentsService],
-  exports: [ThreadsService],
+  providers: [ThreadsService, AttachmentsService, QuestionsService],
+  exports: [ThreadsService, QuestionsService],
 })
 export class ThreadsModule {}

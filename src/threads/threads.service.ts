@@ -34,6 +34,9 @@ export interface ThreadRow {
   accepted_post_id: string | null;
   official_post_id: string | null;
   first_post_id: string | null;
+  kind: string;
+  first_staff_answer_at: Date | null;
+  duplicate_of_thread_id: string | null;
   created_at: Date;
   deleted_at: Date | null;
 }
@@ -53,6 +56,7 @@ export interface PostRow {
   score: number;
   verified_buyer: boolean;
   hidden: boolean;
+  faq_at: Date | null;
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
@@ -60,9 +64,9 @@ export interface PostRow {
 
 const THREAD_COLUMNS = `t.id, t.community_id, t.board_id, t.author_id, t.title, t.tags, t.product_skus, t.pinned, t.locked,
   t.reply_count, t.last_post_at, t.last_poster_id, t.score, t.reaction_count, t.accepted_post_id, t.official_post_id,
-  t.first_post_id, t.created_at, t.deleted_at`;
+  t.first_post_id, t.kind, t.first_staff_answer_at, t.duplicate_of_thread_id, t.created_at, t.deleted_at`;
 const POST_COLUMNS = `p.id, p.thread_id, p.community_id, p.board_id, p.post_number, p.author_id, p.author_role, p.body, p.html,
-  p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.created_at, p.edited_at, p.deleted_at`;
+  p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.faq_at, p.created_at, p.edited_at, p.deleted_at`;
 
 const DELETED_USER: UserView = { id: '', displayName: '(deleted)', avatarUrl: null };
 
@@ -102,9 +106,9 @@ export class ThreadsService {
       await this.enforcePostingLimits(actor, board.communityId, role!, dto.body);
       const rendered = await this.render(board.communityId, dto.body);
       const [thread] = await this.db.query<{ id: string }>(
-        `INSERT INTO threads (community_id, board_id, author_id, title, tags, product_skus, post_seq, last_poster_id)
-         VALUES ($1, $2, $3, $4, $5::text[], $6::text[], 1, $3) RETURNING id`,
-        [board.communityId, board.id, actor.userId, dto.title, tags, skus],
+        `INSERT INTO threads (community_id, board_id, author_id, title, tags, product_skus, post_seq, last_poster_id, kind)
+         VALUES ($1, $2, $3, $4, $5::text[], $6::text[], 1, $3, $7) RETURNING id`,
+        [board.communityId, board.id, actor.userId, dto.title, tags, skus, board.kind],
       );
       const [post] = await this.db.query<{ id: string }>(
         `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title)
@@ -136,7 +140,7 @@ export class ThreadsService {
 
   async getThread(actor: Actor | null, threadId: string): Promise<ThreadView> {
     const { thread, access } = await this.threadAccess(actor, threadId);
-    const [view] = await this.toThreadViews([thread], access);
+    const [view] = await this.toThreadViews([thread]);
     const firstPost = thread.first_post_id ? await this.postsByIds(actor, [thread.first_post_id], access.role) : [];
     return { ...view, firstPost: firstPost[0] };
   }
@@ -188,7 +192,7 @@ export class ThreadsService {
       `SELECT ${THREAD_COLUMNS}, ${keyColumn}::text AS k FROM threads t WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2`,
       params,
     );
-    const views = await this.toThreadViews(rows.slice(0, limit), access);
+    const views = await this.toThreadViews(rows.slice(0, limit));
     const byId = new Map(views.map((v) => [v.id, v]));
     return toPage(rows, limit, (r) => byId.get(r.id)!, key);
   }
@@ -212,7 +216,7 @@ export class ThreadsService {
     if (target.board.communityId !== thread.community_id) throw ThreadsErrors.boardOtherCommunity();
     if (target.board.id !== thread.board_id) {
       await this.db.transaction(async () => {
-        await this.db.query('UPDATE threads SET board_id = $2 WHERE id = $1', [threadId, target.board.id]);
+        await this.db.query('UPDATE threads SET board_id = $2, kind = $3 WHERE id = $1', [threadId, target.board.id, target.board.kind]);
         await this.db.query('UPDATE posts SET board_id = $2 WHERE thread_id = $1', [threadId, target.board.id]);
         await this.events.record(
           'thread.moved',
@@ -235,21 +239,51 @@ export class ThreadsService {
 
   // ---- posts ---------------------------------------------------------------------------------
 
-  /** A thread's posts, oldest first (by post number), deleted ones left out. */
-  async listPosts(actor: Actor | null, threadId: string, query: { limit?: number; cursor?: string }): Promise<Page<PostView>> {
+  /**
+   * A thread's posts, deleted ones left out: oldest first (by post number), or with sort=score the
+   * question first and then the answers by score (ties: oldest first).
+   */
+  async listPosts(actor: Actor | null, threadId: string, query: { sort?: 'oldest' | 'score'; limit?: number; cursor?: string }): Promise<Page<PostView>> {
     const { access } = await this.threadAccess(actor, threadId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor, 1) as [number] | null;
-    if (after && !Number.isInteger(after[0])) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
     const seeHidden = roleAtLeast(access.role, 'moderator');
+    const byScore = query.sort === 'score';
+    const after = decodeCursor(query.cursor, byScore ? 3 : 1) as number[] | null;
+    if (after && !after.every((n) => Number.isInteger(n))) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
+    // Sort key: (is an answer, -score, post number); the question (post 1) sorts first.
     const rows = await this.db.query<PostRow>(
-      `SELECT ${POST_COLUMNS} FROM posts p
-        WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($4::boolean OR NOT p.hidden) AND p.post_number > $3
-        ORDER BY p.post_number LIMIT $2`,
-      [threadId, limit + 1, after?.[0] ?? 0, seeHidden],
+      byScore
+        ? `SELECT ${POST_COLUMNS} FROM posts p
+            WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden)
+              AND ($4::int IS NULL OR ((p.post_number > 1)::int, -p.score, p.post_number) > ($4::int, $5::int, $6::int))
+            ORDER BY (p.post_number > 1), p.score DESC, p.post_number LIMIT $2`
+        : `SELECT ${POST_COLUMNS} FROM posts p
+            WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden) AND p.post_number > COALESCE($4::int, 0)
+            ORDER BY p.post_number LIMIT $2`,
+      byScore ? [threadId, limit + 1, seeHidden, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null] : [threadId, limit + 1, seeHidden, after?.[0] ?? null],
     );
     const views = await this.toPostViews(actor, rows.slice(0, limit));
-    return toPage(rows, limit, (_r) => views.shift()!, (r) => [r.post_number]);
+    return toPage(
+      rows,
+      limit,
+      (_r) => views.shift()!,
+      (r) => (byScore ? [r.post_number > 1 ? 1 : 0, -r.score, r.post_number] : [r.post_number]),
+    );
+  }
+
+  /** Thread views by id, in the given order (for the Q&A queue). */
+  async threadViews(ids: string[]): Promise<ThreadView[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM threads t WHERE t.id = ANY($1::uuid[])`, [ids]);
+    const views = new Map((await this.toThreadViews(rows)).map((v) => [v.id, v]));
+    return ids.map((id) => views.get(id)).filter((v): v is ThreadView => Boolean(v));
+  }
+
+  /** Posts with their threads, in the given order, leaving out deleted ones (for the FAQ). */
+  async postsWithThreads(actor: Actor | null, role: Role | null, postIds: string[]): Promise<Array<{ thread: ThreadView; post: PostView }>> {
+    const posts = await this.postsByIds(actor, postIds, role);
+    const threads = new Map((await this.threadViews([...new Set(posts.map((p) => p.threadId))])).map((t) => [t.id, t]));
+    return posts.filter((p) => threads.has(p.threadId)).map((post) => ({ thread: threads.get(post.threadId)!, post }));
   }
 
   async reply(actor: Actor, threadId: string, dto: CreatePostDto): Promise<PostView> {
@@ -257,8 +291,8 @@ export class ThreadsService {
     const role = access.role;
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
     const postId = await this.db.transaction(async () => {
-      const [locked] = await this.db.query<{ locked: boolean; deleted_at: Date | null }>(
-        'SELECT locked, deleted_at FROM threads WHERE id = $1 FOR UPDATE',
+      const [locked] = await this.db.query<{ locked: boolean; deleted_at: Date | null; kind: string; first_staff_answer_at: Date | null; author_id: string }>(
+        'SELECT locked, deleted_at, kind, first_staff_answer_at, author_id FROM threads WHERE id = $1 FOR UPDATE',
         [threadId],
       );
       if (!locked || locked.deleted_at) throw ThreadsErrors.threadNotFound();
@@ -293,6 +327,20 @@ export class ThreadsService {
         },
         thread.community_id,
       );
+      // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
+      if (locked.kind === 'qa' && !locked.first_staff_answer_at && roleAtLeast(role, 'staff')) {
+        const [answered] = await this.db.query<{ seconds: number }>(
+          `UPDATE threads SET first_staff_answer_at = p.created_at, first_staff_answer_post_id = p.id
+             FROM posts p WHERE p.id = $2 AND threads.id = $1
+           RETURNING EXTRACT(EPOCH FROM (threads.first_staff_answer_at - threads.created_at))::float AS seconds`,
+          [threadId, post.id],
+        );
+        await this.events.record(
+          'question.answered_by_staff',
+          { communityId: thread.community_id, boardId: counters.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: locked.author_id, responseSeconds: answered.seconds },
+          thread.community_id,
+        );
+      }
       return post.id;
     });
     const [view] = await this.postsByIds(actor, [postId], role);
@@ -414,15 +462,15 @@ export class ThreadsService {
     const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query),
        hits AS (
-         SELECT p.id AS post_id, p.thread_id, p.body, ts_rank_cd(p.search, q.query) AS rank
+         SELECT p.id AS post_id, p.thread_id, p.body, p.faq_at IS NOT NULL AS faq, ts_rank_cd(p.search, q.query) AS rank
            FROM posts p JOIN threads t ON t.id = p.thread_id, q
           WHERE ${where.join(' AND ')}
-          ORDER BY rank DESC, p.id
+          ORDER BY faq DESC, rank DESC, p.id
           LIMIT $4 OFFSET $5)
        SELECT h.post_id, h.thread_id,
               ts_headline('english', h.body, q.query, 'StartSel=${'\u0001'}, StopSel=${'\u0002'}, MaxWords=35, MinWords=15, MaxFragments=2') AS snippet
          FROM hits h, q
-        ORDER BY h.rank DESC, h.post_id`,
+        ORDER BY h.faq DESC, h.rank DESC, h.post_id`,
       params,
     );
     const page = rows.slice(0, limit);
@@ -518,23 +566,15 @@ export class ThreadsService {
     return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl }).html;
   }
 
-  /** Thread views; `access` names the one board they are all on, else each board's kind is looked up (search hits). */
-  private async toThreadViews(rows: ThreadRow[], access?: AccessibleBoard): Promise<ThreadView[]> {
+  private async toThreadViews(rows: ThreadRow[]): Promise<ThreadView[]> {
     if (!rows.length) return [];
-    const kinds = access
-      ? new Map([[access.board.id, access.board.kind as string]])
-      : new Map(
-          (
-            await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM boards WHERE id = ANY($1::uuid[])', [[...new Set(rows.map((r) => r.board_id))]])
-          ).map((b) => [b.id, b.kind]),
-        );
     const users = await this.identity.getUsers(rows.flatMap((r) => [r.author_id, r.last_poster_id ?? r.author_id]));
-    return rows.map((r) => toThreadView(r, kinds.get(r.board_id) ?? 'discussion', users));
+    return rows.map((r) => toThreadView(r, users));
   }
 
-  private async postsByIds(actor: Actor | null, ids: string[], role: Role | null): Promise<PostView[]> {
+  async postsByIds(actor: Actor | null, ids: string[], role: Role | null): Promise<PostView[]> {
     if (!ids.length) return [];
-    const rows = await this.db.query<PostRow>(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = ANY($1::uuid[])`, [ids]);
+    const rows = await this.db.query<PostRow>(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = ANY($1::uuid[]) AND p.deleted_at IS NULL`, [ids]);
     const visible = rows.filter((r) => !r.hidden || roleAtLeast(role, 'moderator') || r.author_id === actor?.userId);
     const views = new Map((await this.toPostViews(actor, visible)).map((v) => [v.id, v]));
     return ids.map((id) => views.get(id)).filter((v): v is PostView => Boolean(v));
@@ -543,7 +583,7 @@ export class ThreadsService {
   private async toPostViews(actor: Actor | null, rows: PostRow[]): Promise<PostView[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
-    const [users, mine, attachments, threads] = await Promise.all([
+    const [users, mine, attachments, threads, votes] = await Promise.all([
       this.identity.getUsers(rows.map((r) => r.author_id)),
       actor
         ? this.db.query<{ post_id: string; kind: string }>(
@@ -556,7 +596,11 @@ export class ThreadsService {
         'SELECT id, accepted_post_id, official_post_id FROM threads WHERE id = ANY($1::uuid[])',
         [[...new Set(rows.map((r) => r.thread_id))]],
       ),
+      actor
+        ? this.db.query<{ post_id: string; value: number }>('SELECT post_id, value FROM post_votes WHERE user_id = $1 AND post_id = ANY($2::uuid[])', [actor.userId, ids])
+        : Promise.resolve([]),
     ]);
+    const myVotes = new Map(votes.map((v) => [v.post_id, Number(v.value)]));
     const myReactions = new Map<string, string[]>();
     for (const r of mine) myReactions.set(r.post_id, [...(myReactions.get(r.post_id) ?? []), r.kind]);
     const threadMarks = new Map(threads.map((t) => [t.id, t]));
@@ -572,12 +616,13 @@ export class ThreadsService {
       reactions: Object.fromEntries(Object.entries(r.reactions ?? {}).filter(([, n]) => n > 0)),
       myReactions: myReactions.get(r.id) ?? [],
       score: r.score,
-      myVote: null,
+      myVote: actor ? myVotes.get(r.id) ?? 0 : null,
       isAccepted: threadMarks.get(r.thread_id)?.accepted_post_id === r.id,
       isOfficial: threadMarks.get(r.thread_id)?.official_post_id === r.id,
       isStaffAnswer: roleAtLeast(r.author_role, 'staff') && r.post_number > 1,
       verifiedBuyer: r.verified_buyer,
       hidden: r.hidden,
+      isFaq: r.faq_at !== null,
       attachments: attachments.get(r.id) ?? [],
       createdAt: new Date(r.created_at).toISOString(),
       editedAt: r.edited_at ? new Date(r.edited_at).toISOString() : null,
@@ -599,12 +644,12 @@ function tagAndSkuFilters(params: unknown[], query: { tag?: string; sku?: string
   return where;
 }
 
-function toThreadView(r: ThreadRow, kind: string, users: Map<string, UserView>): ThreadView {
+function toThreadView(r: ThreadRow, users: Map<string, UserView>): ThreadView {
   return {
     id: r.id,
     boardId: r.board_id,
     communityId: r.community_id,
-    kind,
+    kind: r.kind,
     title: r.title,
     author: users.get(r.author_id) ?? { ...DELETED_USER, id: r.author_id },
     tags: r.tags,
@@ -618,6 +663,8 @@ function toThreadView(r: ThreadRow, kind: string, users: Map<string, UserView>):
     reactionCount: r.reaction_count,
     acceptedPostId: r.accepted_post_id,
     officialPostId: r.official_post_id,
+    firstStaffAnswerAt: r.first_staff_answer_at ? new Date(r.first_staff_answer_at).toISOString() : null,
+    duplicateOfThreadId: r.duplicate_of_thread_id,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }

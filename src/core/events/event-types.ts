@@ -14,6 +14,14 @@ export interface DomainEventMap {
   'post.deleted': PostEventData & { deletedBy: string; isFirst: boolean };
   'reaction.added': PostEventData & { userId: string; kind: string };
   'reaction.removed': PostEventData & { userId: string; kind: string };
+  /** The first answer by staff to a question; responseSeconds since it was asked. */
+  'question.answered_by_staff': PostEventData & { askerId: string; responseSeconds: number };
+  /** A question passed the community's responseTargetMinutes with no staff answer (recorded once). */
+  'question.overdue': { communityId: string; boardId: string; threadId: string; askerId: string; askedAt: string; targetMinutes: number; productSkus: string[] };
+  'answer.accepted': PostEventData & { askerId: string; acceptedBy: string; previousPostId: string | null };
+  'answer.official': PostEventData & { markedBy: string; official: boolean };
+  /** value 0 means the vote was withdrawn; previous is the voter's vote before. */
+  'vote.cast': PostEventData & { userId: string; value: number; previous: number };
   /** Only for the outbox's own tests and diagnostics. */
   'test.ping': { n: number; tag?: string };
 }

@@ -81,6 +81,15 @@ export class CreatePostDto {
   attachmentIds?: string[];
 }
 
+export const POST_SORTS = ['oldest', 'score'] as const;
+
+export class ListPostsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: POST_SORTS, default: 'oldest', description: 'score: the question first, then answers by score' })
+  @IsOptional()
+  @IsIn(POST_SORTS)
+  sort?: (typeof POST_SORTS)[number];
+}
+
 export class UpdatePostDto {
   @ApiProperty({ minLength: 1, maxLength: BODY_MAX })
   @IsString()
@@ -136,12 +145,13 @@ export class PostView {
   @ApiProperty({ example: { like: 2 } }) reactions: Record<string, number>;
   @ApiProperty({ enum: REACTION_KINDS, isArray: true }) myReactions: string[];
   @ApiProperty() score: number;
-  @ApiPropertyOptional({ nullable: true, type: Number }) myVote: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: "The caller's vote (1, -1, 0); null for guests" }) myVote: number | null;
   @ApiProperty() isAccepted: boolean;
   @ApiProperty() isOfficial: boolean;
   @ApiProperty() isStaffAnswer: boolean;
   @ApiProperty() verifiedBuyer: boolean;
   @ApiProperty() hidden: boolean;
+  @ApiProperty({ description: 'Promoted to the community FAQ' }) isFaq: boolean;
   @ApiProperty({ type: [AttachmentView] }) attachments: AttachmentView[];
   @ApiProperty() createdAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) editedAt: string | null;
@@ -165,6 +175,8 @@ export class ThreadView {
   @ApiProperty() reactionCount: number;
   @ApiPropertyOptional({ nullable: true, type: String }) acceptedPostId: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) officialPostId: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Questions: when staff first answered' }) firstStaffAnswerAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Closed as a duplicate of this thread' }) duplicateOfThreadId: string | null;
   @ApiProperty() createdAt: string;
   @ApiPropertyOptional({ type: PostView }) firstPost?: PostView;
 }

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { Actor, CommunityContext } from '../core/auth/actor';
+import { roleAtLeast } from '../core/auth/roles';
+import { Db } from '../core/database/db.service';
+import { CommonErrors } from '../core/errors/app-error';
+import { EventsService } from '../core/events/events.service';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { BoardsService } from '../boards/boards.service';
+import { CommunitiesService } from '../communities/communities.service';
+import { ThreadView } from '../threads/dto/threads.dto';
+import { PostContext, QuestionsService } from '../threads/questions.service';
+import { ThreadsService } from '../threads/threads.service';
+import { FaqEntryView, QueueItemView, ResponseTimesView, VoteResultView } from './dto/qa.dto';
+import { QaErrors } from './qa.errors';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Questions and answers: votes, the asker's accepted answer, the brand's official answer, the
+ * FAQ, duplicates, the staff queue and response-time statistics. Owns post_votes,
+ * answer_acceptances and faq_entries; the state shown on threads and posts is kept by the threads
+ * module (QuestionsService).
+ */
+@Injectable()
+export class QaService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventsService,
+    private readonly questions: QuestionsService,
+    private readonly threads: ThreadsService,
+    private readonly communities: CommunitiesService,
+    private readonly boards: BoardsService,
+  ) {}
+
+  /** One vote per member per post of a question (the question itself too), never on one's own post. */
+  async vote(actor: Actor, postId: string, value: 1 | -1 | 0): Promise<VoteResultView> {
+    const ctx = await this.questions.postContext(actor, postId);
+    if (!roleAtLeast(ctx.role, 'member')) throw QaErrors.notMember();
+    if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
+    if (ctx.post.authorId === actor.userId) throw QaErrors.ownPost();
+    return this.db.transaction(async () => {
+      // Serialises one member's votes on one post, so a double click cannot count twice.
+      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vote:${postId}:${actor.userId}`]);
+      const [row] = await this.db.query<{ value: number }>('SELECT value FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, actor.userId]);
+      const previous = row ? Number(row.value) : 0;
+      if (value === 0) await this.db.query('DELETE FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, actor.userId]);
+      else
+        await this.db.query(
+          `INSERT INTO post_votes (post_id, user_id, value) VALUES ($1, $2, $3)
+           ON CONFLICT (post_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+          [postId, actor.userId, value],
+        );
+      const score = await this.questions.addToScore(postId, value - previous);
+      if (value !== previous) {
+        await this.events.record('vote.cast', { ...postEvent(ctx), userId: actor.userId, value, previous }, ctx.post.communityId);
+      }
+      return { postId, score, myVote: value };
+    });
+  }
+
+  /** The asker (or a moderator) accepts an answer; changing it later is allowed and kept in the history. */
+  async accept(actor: Actor, threadId: string, postId: string): Promise<ThreadView> {
+    const ctx = await this.questions.postContext(actor, postId);
+    if (ctx.post.threadId !== threadId) {
+      await this.threads.getThread(actor, threadId); // 404 when the thread is not visible
+      throw QaErrors.notAnswer();
+    }
+    if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
+    if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
+    const isAsker = ctx.thread.authorId === actor.userId && roleAtLeast(ctx.role, 'member');
+    if (!isAsker && !roleAtLeast(ctx.role, 'moderator')) throw QaErrors.notAsker();
+    await this.db.transaction(async () => {
+      const [current] = await this.db.query<{ accepted_post_id: string | null }>('SELECT accepted_post_id FROM threads WHERE id = $1 FOR UPDATE', [threadId]);
+      if (current.accepted_post_id === postId) return;
+      await this.db.query(
+        'INSERT INTO answer_acceptances (thread_id, post_id, previous_post_id, accepted_by) VALUES ($1, $2, $3, $4)',
+        [threadId, postId, current.accepted_post_id, actor.userId],
+      );
+      await this.questions.setAccepted(threadId, postId);
+      await this.events.record(
+        'answer.accepted',
+        { ...postEvent(ctx), askerId: ctx.thread.authorId, acceptedBy: actor.userId, previousPostId: current.accepted_post_id },
+        ctx.post.communityId,
+      );
+    });
+    return this.threads.getThread(actor, threadId);
+  }
+
+  /** Staff mark (or unmark) an answer as the brand's official one; one per question. */
+  async setOfficial(actor: Actor, postId: string, official: boolean): Promise<ThreadView> {
+    const ctx = await this.questions.postContext(actor, postId);
+    if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
+    if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
+    if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
+    await this.db.transaction(async () => {
+      const [current] = await this.db.query<{ official_post_id: string | null }>('SELECT official_post_id FROM threads WHERE id = $1 FOR UPDATE', [ctx.thread.id]);
+      const isOfficial = current.official_post_id === postId;
+      if (official === isOfficial) return;
+      await this.questions.setOfficial(ctx.thread.id, official ? postId : null);
+      await this.events.record('answer.official', { ...postEvent(ctx), markedBy: actor.userId, official }, ctx.post.communityId);
+    });
+    return this.threads.getThread(actor, ctx.thread.id);
+  }
+
+  /** Moderators close a question as a duplicate of another of the same community: linked and locked. */
+  async closeAsDuplicate(actor: Actor, threadId: string, originalId: string): Promise<ThreadView> {
+    const thread = await this.threads.getThread(actor, threadId);
+    await this.communities.requireRole(actor, thread.communityId, 'moderator');
+    if (thread.kind !== 'qa') throw QaErrors.notQuestion();
+    if (originalId === threadId) throw QaErrors.duplicateOfSelf();
+    const original = await this.threads.getThread(actor, originalId);
+    if (original.communityId !== thread.communityId) throw QaErrors.duplicateOtherCommunity();
+    await this.questions.markDuplicate(threadId, originalId);
+    return this.threads.getThread(actor, threadId);
+  }
+
+  /** Staff promote an accepted or official answer into the community's FAQ. */
+  async addToFaq(actor: Actor, postId: string): Promise<FaqEntryView> {
+    const ctx = await this.questions.postContext(actor, postId);
+    if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
+    if (ctx.thread.acceptedPostId !== postId && ctx.thread.officialPostId !== postId) throw QaErrors.notFaqable();
+    await this.db.transaction(async () => {
+      await this.db.query(
+        `INSERT INTO faq_entries (post_id, thread_id, community_id, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id) DO NOTHING`,
+        [postId, ctx.thread.id, ctx.post.communityId, actor.userId],
+      );
+      await this.questions.setFaq(postId, true);
+    });
+    const [entry] = await this.questions.views(actor, ctx.role, [postId]);
+    return entry;
+  }
+
+  async removeFromFaq(actor: Actor, postId: string): Promise<void> {
+    const ctx = await this.questions.postContext(actor, postId);
+    if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
+    await this.db.transaction(async () => {
+      await this.db.query('DELETE FROM faq_entries WHERE post_id = $1', [postId]);
+      await this.questions.setFaq(postId, false);
+    });
+  }
+
+  /** The community's FAQ, in the order entries were promoted, from boards the caller can see. */
+  async faq(actor: Actor | null, slug: string, query: { limit?: number; cursor?: string }): Promise<Page<FaqEntryView>> {
+    const community = await this.communities.resolve(slug, actor);
+    if (!community) throw CommonErrors.notFound('Community');
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const rows = await this.db.query<{ post_id: string; k: string }>(
+      `SELECT post_id, created_at::text AS k FROM faq_entries
+        WHERE community_id = $1 AND ($2::timestamptz IS NULL OR (created_at, post_id) > ($2::timestamptz, $3::uuid))
+        ORDER BY created_at, post_id LIMIT $4`,
+      [community.id, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const visible = new Set(await this.boards.visibleBoardIds(community.id, community.role));
+    const entries = new Map(
+      (await this.questions.views(actor, community.role, rows.slice(0, limit).map((r) => r.post_id)))
+        .filter((e) => visible.has(e.thread.boardId))
+        .map((e) => [e.post.id, e]),
+    );
+    const page = toPage(rows, limit, (r) => entries.get(r.post_id), (r) => [r.k, r.post_id]);
+    return { items: page.items.filter((e): e is FaqEntryView => Boolean(e)), nextCursor: page.nextCursor };
+  }
+
+  async unanswered(community: CommunityContext, query: { board?: string; sku?: string; limit?: number; cursor?: string }): Promise<Page<QueueItemView>> {
+    const settings = await this.communities.getSettings(community.id);
+    return this.questions.unanswered(community.id, community.role, settings.responseTargetMinutes, query);
+  }
+
+  async responseTimes(community: CommunityContext, query: { from?: string; to?: string; board?: string; sku?: string }): Promise<ResponseTimesView> {
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
+    if (!(from < to) || to.getTime() - from.getTime() > 366 * DAY_MS) throw QaErrors.badRange();
+    const stats = await this.questions.responseTimes(community.id, from, to, query);
+    return { from: from.toISOString(), to: to.toISOString(), ...stats };
+  }
+}
+
+function postEvent(ctx: PostContext) {
+  return { communityId: ctx.post.communityId, boardId: ctx.post.boardId, threadId: ctx.thread.id, postId: ctx.post.id, authorId: ctx.post.authorId };
+}

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import { Actor } from '../core/auth/actor';
+import { Role } from '../core/auth/roles';
+import { Db } from '../core/database/db.service';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { BoardsService } from '../boards/boards.service';
+import { ThreadsErrors } from './threads.errors';
+import { ThreadsService } from './threads.service';
+import { ThreadView } from './dto/threads.dto';
+
+/** A post and its thread, as the Q&A module needs them to decide. */
+export interface PostContext {
+  post: { id: string; threadId: string; communityId: string; boardId: string; authorId: string; postNumber: number; faq: boolean };
+  thread: { id: string; kind: string; authorId: string; acceptedPostId: string | null; officialPostId: string | null; productSkus: string[] };
+  role: Role | null;
+}
+
+export interface ResponseTimeStats {
+  questions: number;
+  answered: number;
+  firstResponseSeconds: { p50: number | null; p90: number | null };
+  within: { '1h': number; '4h': number; '24h': number };
+}
+
+export interface QueueFilter {
+  board?: string;
+  sku?: string;
+}
+
+/**
+ * The question state kept on threads and posts (scores, accepted and official answers, first staff
+ * answer, overdue mark, duplicates, FAQ flag), changed and queried for the Q&A module. The Q&A
+ * module owns votes, the acceptance history and the FAQ list, and decides who may do what.
+ */
+@Injectable()
+export class QuestionsService {
+  constructor(
+    private readonly db: Db,
+    private readonly threads: ThreadsService,
+    private readonly boards: BoardsService,
+  ) {}
+
+  /** The post and its thread if the caller can see them (404 otherwise). */
+  async postContext(actor: Actor | null, postId: string): Promise<PostContext> {
+    const [row] = await this.db.query<{
+      id: string; thread_id: string; community_id: string; board_id: string; author_id: string; post_number: number; faq_at: Date | null;
+      kind: string; thread_author_id: string; accepted_post_id: string | null; official_post_id: string | null; product_skus: string[];
+    }>(
+      `SELECT p.id, p.thread_id, p.community_id, p.board_id, p.author_id, p.post_number, p.faq_at,
+              t.kind, t.author_id AS thread_author_id, t.accepted_post_id, t.official_post_id, t.product_skus
+         FROM posts p JOIN threads t ON t.id = p.thread_id
+        WHERE p.id = $1 AND p.deleted_at IS NULL AND NOT p.hidden AND t.deleted_at IS NULL`,
+      [postId],
+    );
+    if (!row) throw ThreadsErrors.postNotFound();
+    const role = await this.boards.getAccessible(actor, row.board_id).then(
+      (a) => a.role,
+      () => {
+        throw ThreadsErrors.postNotFound();
+      },
+    );
+    return {
+      post: { id: row.id, threadId: row.thread_id, communityId: row.community_id, boardId: row.board_id, authorId: row.author_id, postNumber: row.post_number, faq: row.faq_at !== null },
+      thread: { id: row.thread_id, kind: row.kind, authorId: row.thread_author_id, acceptedPostId: row.accepted_post_id, officialPostId: row.official_post_id, productSkus: row.product_skus },
+      role,
+    };
+  }
+
+  /** Adds `delta` to a post's score (and to its thread's when it is the question). Runs in the caller's transaction. */
+  async addToScore(postId: string, delta: number): Promise<number> {
+    if (!delta) {
+      const [row] = await this.db.query<{ score: number }>('SELECT score FROM posts WHERE id = $1', [postId]);
+      return row.score;
+    }
+    const [row] = await this.db.query<{ score: number; post_number: number; thread_id: string }>(
+      'UPDATE posts SET score = score + $2 WHERE id = $1 RETURNING score, post_number, thread_id',
+      [postId, delta],
+    );
+    if (row.post_number === 1) await this.db.query('UPDATE threads SET score = score + $2 WHERE id = $1', [row.thread_id, delta]);
+    return row.score;
+  }
+
+  async setAccepted(threadId: string, postId: string): Promise<void> {
+    await this.db.query('UPDATE threads SET accepted_post_id = $2 WHERE id = $1', [threadId, postId]);
+  }
+
+  async setOfficial(threadId: string, postId: string | null): Promise<void> {
+    await this.db.query('UPDATE threads SET official_post_id = $2 WHERE id = $1', [threadId, postId]);
+  }
+
+  async setFaq(postId: string, on: boolean): Promise<void> {
+    await this.db.query(`UPDATE posts SET faq_at = CASE WHEN $2::boolean THEN COALESCE(faq_at, now()) ELSE NULL END WHERE id = $1`, [postId, on]);
+  }
+
+  /** Closes the question as a duplicate: linked and locked. */
+  async markDuplicate(threadId: string, ofThreadId: string): Promise<void> {
+    await this.db.query('UPDATE threads SET duplicate_of_thread_id = $2, locked = true WHERE id = $1', [threadId, ofThreadId]);
+  }
+
+  /**
+   * Questions with neither a staff answer nor an accepted answer (duplicates left out), oldest
+   * first, in the boards the caller can see, with their age and whether the target has passed.
+   */
+  async unanswered(
+    communityId: string,
+    role: Role | null,
+    targetMinutes: number,
+    query: QueueFilter & { limit?: number; cursor?: string },
+  ): Promise<Page<ThreadView & { ageSeconds: number; overdue: boolean }>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    let boardIds = await this.boards.visibleBoardIds(communityId, role);
+    if (query.board) boardIds = boardIds.filter((b) => b === query.board);
+    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const rows = await this.db.query<{ id: string; k: string; age: number }>(
+      `SELECT t.id, t.created_at::text AS k, EXTRACT(EPOCH FROM (now() - t.created_at))::float AS age
+         FROM threads t
+        WHERE t.community_id = $1 AND t.kind = 'qa' AND t.deleted_at IS NULL AND t.duplicate_of_thread_id IS NULL
+          AND t.first_staff_answer_at IS NULL AND t.accepted_post_id IS NULL
+          AND t.board_id = ANY($2::uuid[])
+          AND ($3::text IS NULL OR t.product_skus @> ARRAY[$3::text])
+          AND ($4::timestamptz IS NULL OR (t.created_at, t.id) > ($4::timestamptz, $5::uuid))
+        ORDER BY t.created_at, t.id
+        LIMIT $6`,
+      [communityId, boardIds, query.sku ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const views = new Map((await this.threads.threadViews(rows.slice(0, limit).map((r) => r.id))).map((v) => [v.id, v]));
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ ...views.get(r.id)!, ageSeconds: Math.floor(r.age), overdue: r.age > targetMinutes * 60 }),
+      (r) => [r.k, r.id],
+    );
+  }
+
+  /**
+   * First-staff-response statistics for questions asked in [from, to), in one SQL aggregate.
+   * Shares are over all questions asked in the range (unanswered ones count as not within).
+   */
+  async responseTimes(communityId: string, from: Date, to: Date, filter: QueueFilter): Promise<ResponseTimeStats> {
+    const [row] = await this.db.query<{ questions: number; answered: number; p50: number | null; p90: number | null; h1: number; h4: number; h24: number }>(
+      `WITH q AS (
+         SELECT EXTRACT(EPOCH FROM (first_staff_answer_at - created_at))::float AS secs
+           FROM threads
+          WHERE community_id = $1 AND kind = 'qa' AND deleted_at IS NULL
+            AND created_at >= $2 AND created_at < $3
+            AND ($4::uuid IS NULL OR board_id = $4)
+            AND ($5::text IS NULL OR product_skus @> ARRAY[$5::text]))
+       SELECT count(*)::int AS questions,
+              count(secs)::int AS answered,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90,
+              count(*) FILTER (WHERE secs <= 3600)::int AS h1,
+              count(*) FILTER (WHERE secs <= 14400)::int AS h4,
+              count(*) FILTER (WHERE secs <= 86400)::int AS h24
+         FROM q`,
+      [communityId, from, to, filter.board ?? null, filter.sku ?? null],
+    );
+    const share = (n: number) => (row.questions ? n / row.questions : 0);
+    return {
+      questions: row.questions,
+      answered: row.answered,
+      firstResponseSeconds: { p50: row.p50 === null ? null : Number(row.p50), p90: row.p90 === null ? null : Number(row.p90) },
+      within: { '1h': share(row.h1), '4h': share(row.h4), '24h': share(row.h24) },
+    };
+  }
+
+  /** Communities that have questions old enough (at least `minMinutes`) to be overdue and not yet marked. */
+  async communitiesWithWaitingQuestions(minMinutes: number): Promise<string[]> {
+    const rows = await this.db.query<{ community_id: string }>(
+      `SELECT DISTINCT community_id FROM threads
+        WHERE kind = 'qa' AND deleted_at IS NULL AND first_staff_answer_at IS NULL AND overdue_at IS NULL
+          AND duplicate_of_thread_id IS NULL AND created_at < now() - make_interval(mins => $1)`,
+      [minMinutes],
+    );
+    return rows.map((r) => r.community_id);
+  }
+
+  /**
+   * Marks the community's questions that passed `targetMinutes` with no staff answer as overdue and
+   * returns them. Runs in the caller's transaction; SKIP LOCKED lets several instances share the work
+   * and `overdue_at IS NULL` makes each question come back once.
+   */
+  async markOverdue(communityId: string, targetMinutes: number, limit = 500) {
+    return this.db.query<{ id: string; board_id: string; author_id: string; created_at: Date; product_skus: string[] }>(
+      `UPDATE threads t SET overdue_at = now()
+        WHERE t.id IN (
+          SELECT id FROM threads
+           WHERE community_id = $1 AND kind = 'qa' AND deleted_at IS NULL AND first_staff_answer_at IS NULL
+             AND overdue_at IS NULL AND duplicate_of_thread_id IS NULL
+             AND created_at < now() - make_interval(mins => $2)
+           ORDER BY created_at LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+       RETURNING t.id, t.board_id, t.author_id, t.created_at, t.product_skus`,
+      [communityId, targetMinutes, limit],
+    );
+  }
+
+  /** FAQ entries' threads and posts, as views, for posts the caller can see. */
+  async views(actor: Actor | null, role: Role | null, postIds: string[]) {
+    return this.threads.postsWithThreads(actor, role, postIds);
+  }
+}
