@@ -24,6 +24,8 @@ declare module 'autocannon' {
       total: number;
       p50: number;
       p90: number;
+      /** Present on latency (autocannon 8 reports p2_5, p50, p75, p90, p97_5, p99, p99_9). */
+      p97_5?: number;
       p99: number;
     }
 

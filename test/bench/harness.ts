@@ -44,6 +44,8 @@ export interface BenchRoute {
   setup?: (ctx: BenchContext) => Promise<Partial<RequestSpec> | void>;
   /** The route every other one is compared with (`vs baseline`); defaults to the first route. */
   baseline?: boolean;
+  /** Measured again after the large seed (read routes whose cost may grow with the data). */
+  rerunAtScale?: boolean;
 }
 
 export interface BenchSettings {
@@ -61,6 +63,9 @@ export interface RouteResult {
   baseline: boolean;
   reqPerSec: number;
   p50: number;
+  p90: number;
+  /** NaN when autocannon does not report it. */
+  p97_5: number;
   p99: number;
   /** Non-2xx answers plus socket errors and timeouts in the measured run. */
   errors: number;
@@ -282,6 +287,8 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
     baseline: route.baseline ?? false,
     reqPerSec: r.requests.mean,
     p50: r.latency.p50,
+    p90: r.latency.p90,
+    p97_5: r.latency.p97_5 ?? Number.NaN,
     p99: r.latency.p99,
     errors: r.non2xx + r.errors,
     statusCodes,
@@ -305,18 +312,24 @@ export function settingsInfo(settings: BenchSettings): string {
   return `settings: ${settings.duration} s per route (BENCH_DURATION), ${settings.connections} connections (BENCH_CONNECTIONS), ${settings.warmup} s warm-up (BENCH_WARMUP)`;
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
   return Number.isInteger(ms) ? String(ms) : ms.toFixed(2);
 }
 
-/** Formats the results as an aligned plain-text table (numbers right-aligned). */
-export function formatTable(results: RouteResult[]): string {
-  const base = results.find((r) => r.baseline) ?? results[0];
-  const header = ['route', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline'];
+/**
+ * Formats the results as an aligned plain-text table (numbers right-aligned). `baseline` overrides the
+ * row the `vs baseline` column divides by (default: the baseline route among the results, or the first).
+ */
+export function formatTable(results: RouteResult[], baseline?: RouteResult): string {
+  const base = baseline ?? results.find((r) => r.baseline) ?? results[0];
+  const header = ['route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
   const rows = results.map((r) => [
     `${r.method} ${r.path}`,
     r.reqPerSec.toFixed(1),
     formatMs(r.p50),
+    formatMs(r.p90),
+    formatMs(r.p97_5),
     formatMs(r.p99),
     String(r.errors),
     base && base.reqPerSec > 0 ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}x` : 'n/a',
@@ -326,10 +339,20 @@ export function formatTable(results: RouteResult[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function printTable(results: RouteResult[], settings?: BenchSettings): void {
+export interface PrintTableOptions {
+  /** A heading line printed above the table. */
+  title?: string;
+  /** Skip the machine and settings lines (when an earlier table of the same run printed them). */
+  omitMachine?: boolean;
+}
+
+export function printTable(results: RouteResult[], settings?: BenchSettings, opts: PrintTableOptions = {}): void {
   const out: string[] = [''];
-  out.push(machineInfo());
-  if (settings) out.push(settingsInfo(settings));
+  if (opts.title) out.push(opts.title);
+  if (!opts.omitMachine) {
+    out.push(machineInfo());
+    if (settings) out.push(settingsInfo(settings));
+  }
   const base = results.find((r) => r.baseline) ?? results[0];
   if (base) out.push(`baseline: ${base.method} ${base.path}`);
   out.push('', formatTable(results));

@@ -1,0 +1,401 @@
+/**
+ * Bulk seed: threads and posts written straight into PostgreSQL with set-based SQL, for benchmarks and
+ * for trying Hearth with a realistic amount of content.
+ *
+ *   DATABASE_URL=postgres://... npm run seed -- --community acme --board general --threads 1000 --posts 20000
+ *
+ * The database must already be migrated (start the server on it once, or `npm run migration:run`).
+ * The community and board are created if missing, with 20 author accounts (no password: they cannot
+ * log in) who become members. The rows keep the invariants the app relies on (see ThreadsService):
+ * posts numbered 1..n per thread, threads.post_seq = n, reply_count = n - 1, last_post_at and
+ * last_poster_id from the last post, first_post_id set, search_title on first posts. No outbox events
+ * are written, so event consumers never hear about seeded content.
+ *
+ * Bodies are built from a fixed vocabulary: 20 product topics (coffee grinder, blender, kettle, ...) of
+ * 7 words each, 60 general review words and some stop words. Every thread has one topic; about a
+ * fifth of a post's words come from it, so two words of one topic ("coffee grinder") co-occur in
+ * roughly 1.5% of all posts, and words of different topics rarely do.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { Client } from 'pg';
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------
+
+/** Topic words, 7 per topic; a thread's topic is its index modulo the number of topics. */
+export const TOPICS: readonly (readonly string[])[] = [
+  ['coffee', 'grinder', 'espresso', 'burr', 'beans', 'descale', 'portafilter'],
+  ['blender', 'smoothie', 'jar', 'blades', 'ice', 'pulse', 'crushed'],
+  ['kettle', 'boil', 'limescale', 'spout', 'temperature', 'tea', 'whistle'],
+  ['vacuum', 'suction', 'filter', 'carpet', 'brushroll', 'dustbin', 'cordless'],
+  ['battery', 'charger', 'charging', 'drain', 'lithium', 'cable', 'adapter'],
+  ['headphones', 'earbuds', 'bass', 'noise', 'cancelling', 'microphone', 'bluetooth'],
+  ['camera', 'lens', 'autofocus', 'sensor', 'tripod', 'shutter', 'megapixel'],
+  ['laptop', 'keyboard', 'trackpad', 'hinge', 'screen', 'fan', 'ram'],
+  ['phone', 'case', 'protector', 'glass', 'cracked', 'notch', 'speaker'],
+  ['mattress', 'foam', 'firmness', 'pillow', 'sleep', 'topper', 'springs'],
+  ['shoes', 'sole', 'laces', 'insole', 'sizing', 'heel', 'cushioning'],
+  ['fridge', 'freezer', 'compressor', 'thermostat', 'shelves', 'humming', 'seal'],
+  ['washer', 'dryer', 'spin', 'drum', 'detergent', 'lint', 'cycle'],
+  ['oven', 'airfryer', 'preheat', 'crispy', 'basket', 'tray', 'thermometer'],
+  ['grill', 'charcoal', 'propane', 'grate', 'smoker', 'brisket', 'burner'],
+  ['bike', 'gears', 'chain', 'brakes', 'saddle', 'tires', 'derailleur'],
+  ['watch', 'strap', 'tracker', 'heart', 'steps', 'gps', 'altimeter'],
+  ['tent', 'zipper', 'waterproof', 'poles', 'rainfly', 'backpack', 'stakes'],
+  ['drill', 'bits', 'torque', 'chuck', 'impact', 'screws', 'clutch'],
+  ['printer', 'ink', 'toner', 'paper', 'jam', 'wifi', 'cartridge'],
+];
+
+/** Words any review may use. */
+export const GENERAL_WORDS: readonly string[] = [
+  'warranty', 'refund', 'replacement', 'support', 'shipping', 'delivery', 'packaging', 'price', 'quality', 'value',
+  'durable', 'sturdy', 'cheap', 'premium', 'broke', 'defective', 'noisy', 'quiet', 'loud', 'easy',
+  'difficult', 'setup', 'manual', 'instructions', 'app', 'firmware', 'update', 'recommend', 'return', 'months',
+  'weeks', 'daily', 'cleaning', 'design', 'color', 'size', 'weight', 'heavy', 'compact', 'reliable',
+  'performance', 'issue', 'problem', 'fixed', 'works', 'great', 'disappointed', 'happy', 'excellent', 'terrible',
+  'review', 'customer', 'service', 'model', 'version', 'upgrade', 'accessories', 'store', 'button', 'display',
+];
+
+/** Stop words (not indexed by the english configuration): they only make bodies read like text. */
+export const FILLER_WORDS: readonly string[] = ['the', 'it', 'and', 'with', 'after', 'my', 'is', 'was', 'but', 'for', 'this', 'very', 'really', 'so', 'on'];
+
+export const SEED_TAGS: readonly string[] = ['review', 'question', 'tip', 'issue', 'setup', 'comparison', 'unboxing', 'warranty'];
+export const SEED_SKU_COUNT = 50;
+
+/** Two words of one topic: a query that matches a realistic share (about 1.5%) of the seeded posts. */
+export const SEARCH_QUERY_EXAMPLE = 'coffee grinder';
+
+const WORDS_PER_TOPIC = TOPICS[0].length;
+
+// ---------------------------------------------------------------------------------------------
+// seedBoard
+// ---------------------------------------------------------------------------------------------
+
+export interface SeedBoardOptions {
+  communityId: string;
+  boardId: string;
+  /** Users the threads and posts are attributed to (they should be members of the community). */
+  authorIds: string[];
+  threads: number;
+  /** Posts in total, first posts included; spread evenly over the threads (so posts >= threads). */
+  posts: number;
+  /** Called after each committed batch with posts written so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Posts per batch (one transaction per batch); default 50,000. */
+  batchPosts?: number;
+  /** created_at values span this many days before now; default 30. */
+  days?: number;
+}
+
+const THREADS_SQL = `
+  INSERT INTO threads (id, community_id, board_id, author_id, title, tags, product_skus, reply_count, post_seq,
+                       last_post_at, last_poster_id, first_post_id, created_at)
+  SELECT b.id, $1, $2,
+         a.authors[1 + ((b.j * 7 + 3) % a.n_authors)],
+         CASE b.j % 5
+           WHEN 0 THEN initcap(b.w1) || ' ' || b.w2 || ' ' || b.g1 || ' after ' || (2 + b.j % 11) || ' weeks'
+           WHEN 1 THEN 'Is the ' || b.w1 || ' ' || b.w2 || ' worth it?'
+           WHEN 2 THEN initcap(b.w1) || ' ' || b.g1 || ' and ' || b.g2 || ' question'
+           WHEN 3 THEN 'My ' || b.w1 || ' and ' || b.w2 || ': ' || b.g1 || ' review'
+           ELSE initcap(b.g1) || ' ' || b.w1 || ' ' || b.w2 || ' tips'
+         END,
+         ARRAY[($6::text[])[1 + b.j % 8]]
+           || CASE WHEN b.j % 3 = 0 THEN ARRAY[($6::text[])[1 + ((b.j % 8) + 1 + (b.j / 8) % 7) % 8]] ELSE '{}'::text[] END,
+         ARRAY['SKU-' || (1 + (b.j * 37) % $7::int)]
+           || CASE WHEN b.j % 4 = 0 THEN ARRAY['SKU-' || (1 + (b.j * 37 + 11) % $7::int)] ELSE '{}'::text[] END,
+         b.n - 1, b.n,
+         to_timestamp(extract(epoch FROM b.tc)::float8 + ($9::float8 - extract(epoch FROM b.tc)::float8) * ((b.n - 1)::float8 / b.n)),
+         a.authors[1 + ((b.j * 7 + b.n * 3) % a.n_authors)],
+         b.first_post_id, b.tc
+    FROM (SELECT u.id, u.first_post_id, u.j,
+                 $10::int + CASE WHEN u.j < $11::int THEN 1 ELSE 0 END AS n,
+                 to_timestamp($8::float8 + ($9::float8 - $8::float8) * (u.j::float8 / $12::int)) AS tc,
+                 ($5::text[])[(u.j % $13::int) * $14::int + 1 + (u.j * 3) % $14::int] AS w1,
+                 ($5::text[])[(u.j % $13::int) * $14::int + 1 + ((u.j * 3) % $14::int + 1 + u.j % ($14::int - 1)) % $14::int] AS w2,
+                 ($15::text[])[1 + (u.j * 13) % cardinality($15::text[])] AS g1,
+                 ($15::text[])[1 + (u.j * 29 + 5) % cardinality($15::text[])] AS g2
+            FROM unnest($3::uuid[], $4::uuid[], $16::int[]) AS u(id, first_post_id, j)) b,
+         (SELECT $17::uuid[] AS authors, cardinality($17::uuid[]) AS n_authors) a`;
+
+const POSTS_SQL = `
+  INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title, created_at)
+  SELECT CASE WHEN k = 1 THEN t.first_post_id ELSE gen_random_uuid() END,
+         t.id, t.community_id, t.board_id, k,
+         a.authors[1 + ((u.j * 7 + k * 3) % a.n_authors)],
+         'member', x.body, '<p>' || x.body || E'</p>\\n',
+         CASE WHEN k = 1 THEN t.title END,
+         to_timestamp(extract(epoch FROM t.created_at)::float8 + ($4::float8 - extract(epoch FROM t.created_at)::float8) * ((k - 1)::float8 / t.post_seq))
+    FROM unnest($1::uuid[], $2::int[]) AS u(id, j)
+    JOIN threads t ON t.id = u.id
+    CROSS JOIN (SELECT $3::uuid[] AS authors, cardinality($3::uuid[]) AS n_authors) a
+    CROSS JOIN LATERAL generate_series(greatest($5::int, 1), least(t.post_seq, $6::int)) AS k
+    CROSS JOIN LATERAL (
+      SELECT upper(left(s.words, 1)) || substr(s.words, 2) || '.' AS body
+        FROM (SELECT string_agg(CASE WHEN w.r < 0.2 THEN ($7::text[])[(u.j % $10::int) * $11::int + 1 + floor(w.r2 * $11::int)::int]
+                                     WHEN w.r < 0.75 THEN ($8::text[])[1 + floor(w.r2 * cardinality($8::text[]))::int]
+                                     ELSE ($9::text[])[1 + floor(w.r2 * cardinality($9::text[]))::int] END, ' ') AS words
+                FROM (SELECT random() AS r, random() AS r2 FROM generate_series(1, 12 + ((u.j * 31 + k * 17) % 29))) w) s
+    ) x`;
+
+/**
+ * Inserts `threads` threads and `posts` posts (first posts included) into a board, in batches of about
+ * 50,000 posts, one transaction each. Returns the new thread ids, oldest thread first.
+ */
+export async function seedBoard(databaseUrl: string, opts: SeedBoardOptions): Promise<{ threadIds: string[] }> {
+  const { threads, posts } = opts;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be an integer >= 1 (got ${threads})`);
+  if (!Number.isInteger(posts) || posts < threads) throw new Error(`posts must be an integer >= threads (got ${posts} posts for ${threads} threads)`);
+  if (!opts.authorIds.length) throw new Error('authorIds must not be empty');
+  const batchPosts = Math.max(1, opts.batchPosts ?? 50_000);
+  const base = Math.floor(posts / threads);
+  const remainder = posts % threads;
+  const maxPerThread = base + (remainder ? 1 : 0);
+  const postsOf = (j: number) => base + (j < remainder ? 1 : 0);
+  const threadsPerBatch = Math.max(1, Math.floor(batchPosts / maxPerThread));
+  const days = opts.days ?? 30;
+  const endEpoch = Date.now() / 1000 - 60;
+  const startEpoch = endEpoch - days * 86_400;
+  const topicWords = TOPICS.flat();
+
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const threadIds: string[] = [];
+  let done = 0;
+  try {
+    // Losing the tail of a seed on a crash is fine; waiting for each WAL flush is not needed.
+    await client.query('SET synchronous_commit = off');
+    for (let j0 = 0; j0 < threads; j0 += threadsPerBatch) {
+      const j1 = Math.min(threads, j0 + threadsPerBatch);
+      const js = Array.from({ length: j1 - j0 }, (_, i) => j0 + i);
+      const ids = js.map(() => randomUUID());
+      const firstPostIds = js.map(() => randomUUID());
+      await client.query('BEGIN');
+      try {
+        await client.query(THREADS_SQL, [
+          opts.communityId, opts.boardId, ids, firstPostIds, topicWords, SEED_TAGS, SEED_SKU_COUNT,
+          startEpoch, endEpoch, base, remainder, threads, TOPICS.length, WORDS_PER_TOPIC, GENERAL_WORDS, js, opts.authorIds,
+        ]);
+        // Usually a batch holds whole threads; a thread longer than a batch is written in slices of post numbers.
+        const sliceSize = threadsPerBatch > 1 ? maxPerThread : batchPosts;
+        const batchTotal = js.reduce((sum, j) => sum + postsOf(j), 0);
+        for (let k0 = 1; k0 <= maxPerThread; k0 += sliceSize) {
+          const k1 = k0 + sliceSize - 1;
+          await client.query(POSTS_SQL, [ids, js, opts.authorIds, endEpoch, k0, k1, topicWords, GENERAL_WORDS, FILLER_WORDS, TOPICS.length, WORDS_PER_TOPIC]);
+          if (k1 < maxPerThread) {
+            // Report slices of a long thread as they are written (they commit with the batch).
+            opts.onProgress?.(done + js.reduce((sum, j) => sum + Math.min(postsOf(j), k1), 0), posts);
+          }
+        }
+        await client.query('COMMIT');
+        done += batchTotal;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      threadIds.push(...ids);
+      opts.onProgress?.(done, posts);
+    }
+  } finally {
+    await client.end();
+  }
+  return { threadIds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authors, community and board
+// ---------------------------------------------------------------------------------------------
+
+const FIRST_NAMES = ['Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Kira', 'Liam', 'Maya', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sam', 'Tariq'];
+
+/**
+ * Makes sure `count` author accounts exist (emails `${emailPrefix}-N@hearth.test`, N from 1, no
+ * password) and are members of the community; returns their ids in order. Idempotent.
+ */
+export async function ensureAuthors(databaseUrl: string, communityId: string, count: number, emailPrefix = 'seed-author'): Promise<string[]> {
+  const emails = Array.from({ length: count }, (_, i) => `${emailPrefix}-${i + 1}@hearth.test`);
+  const names = emails.map((_, i) => `${FIRST_NAMES[i % FIRST_NAMES.length]} ${i + 1}`);
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO users (email, display_name, created_at)
+       SELECT e, n, now() - interval '400 days' FROM unnest($1::text[], $2::text[]) AS x(e, n)
+       ON CONFLICT (lower(email)) DO NOTHING`,
+      [emails, names],
+    );
+    const { rows } = await client.query<{ id: string; email: string }>('SELECT id, lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[])', [emails]);
+    const byEmail = new Map(rows.map((r) => [r.email, r.id]));
+    const ids = emails.map((e) => byEmail.get(e)!);
+    await client.query(
+      `INSERT INTO memberships (community_id, user_id, role, joined_at)
+       SELECT $1, u, 'member', now() - interval '365 days' FROM unnest($2::uuid[]) AS u
+       ON CONFLICT (community_id, user_id) DO NOTHING`,
+      [communityId, ids],
+    );
+    return ids;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The community and board with these slugs, created (public discussion board) if missing. */
+export async function ensureBoard(databaseUrl: string, communitySlug: string, boardSlug: string): Promise<{ communityId: string; boardId: string }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ ok: boolean }>(`SELECT to_regclass('public.posts') IS NOT NULL AND to_regclass('public.communities') IS NOT NULL AS ok`);
+    if (!tables[0].ok) throw new Error('the database has no Hearth tables yet: start the server on it once (or run `npm run migration:run`) first');
+    const title = (slug: string) => slug.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+    await client.query('INSERT INTO communities (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING', [communitySlug, title(communitySlug)]);
+    const { rows: communities } = await client.query<{ id: string }>('SELECT id FROM communities WHERE slug = $1', [communitySlug]);
+    const communityId = communities[0].id;
+    await client.query(
+      `INSERT INTO boards (community_id, slug, name, kind, visibility, position)
+       VALUES ($1, $2, $3, 'discussion', 'public', (SELECT COALESCE(max(position) + 1, 0) FROM boards WHERE community_id = $1))
+       ON CONFLICT (community_id, slug) DO NOTHING`,
+      [communityId, boardSlug, title(boardSlug)],
+    );
+    const { rows: boards } = await client.query<{ id: string }>('SELECT id FROM boards WHERE community_id = $1 AND slug = $2', [communityId, boardSlug]);
+    return { communityId, boardId: boards[0].id };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs ANALYZE on threads and posts, so the planner knows their new size. With `vacuum`, VACUUM (ANALYZE)
+ * instead, which also sets hint bits and the visibility map and leaves autovacuum nothing to do right after
+ * the seed; with `checkpoint`, then a CHECKPOINT (best effort: it needs superuser or pg_checkpoint), so the
+ * seed's dirty pages are not written out in the background while a benchmark measures.
+ */
+export async function analyzeTables(databaseUrl: string, opts: { vacuum?: boolean; checkpoint?: boolean } = {}): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(opts.vacuum ? 'VACUUM (ANALYZE) threads, posts' : 'ANALYZE threads, posts');
+    if (opts.checkpoint) await client.query('CHECKPOINT').catch(() => undefined);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress bar (stderr)
+// ---------------------------------------------------------------------------------------------
+
+export interface Progress {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/**
+ * A progress bar on stderr. On a terminal it redraws in place; otherwise (CI logs, pipes) it prints a
+ * line every 5 s, so long seeds still show they are moving.
+ */
+export function progressBar(label: string): Progress {
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {value}/{total} posts | {duration}s | ETA {eta}s`,
+    stream: process.stderr,
+    barsize: 30,
+    hideCursor: false,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+    gracefulExit: false,
+    etaBuffer: 20,
+  });
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+// ---------------------------------------------------------------------------------------------
+
+const USAGE = `usage: DATABASE_URL=postgres://... node dist/test/support/seed.js --community <slug> --board <slug> [--threads 1000] [--posts 20000] [--authors 20]`;
+
+function intOption(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be an integer >= ${min} (got "${value}")`);
+  return Number(value);
+}
+
+class UsageError extends Error {}
+
+async function cli(argv: string[]): Promise<number> {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    process.stderr.write('set DATABASE_URL=postgres://... : the seed writes straight into a (migrated) PostgreSQL database\n' + USAGE + '\n');
+    return 1;
+  }
+  let args: { community: string; board: string; threads: number; posts: number; authors: number };
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        community: { type: 'string' },
+        board: { type: 'string' },
+        threads: { type: 'string' },
+        posts: { type: 'string' },
+        authors: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (!values.community || !/^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$/.test(values.community)) {
+      throw new UsageError('--community must be a community slug (3-40 lowercase letters, digits or inner hyphens)');
+    }
+    if (!values.board || !/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(values.board)) {
+      throw new UsageError('--board must be a board slug (1-40 lowercase letters, digits or inner hyphens)');
+    }
+    const threads = intOption(values.threads, 'threads', 1000, 1);
+    const posts = intOption(values.posts, 'posts', 20_000, 1);
+    if (posts < threads) throw new UsageError(`--posts (${posts}) must be at least --threads (${threads}): every thread has a first post`);
+    args = { community: values.community, board: values.board, threads, posts, authors: intOption(values.authors, 'authors', 20, 1) };
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    return 1;
+  }
+
+  const started = Date.now();
+  const { communityId, boardId } = await ensureBoard(databaseUrl, args.community, args.board);
+  const authorIds = await ensureAuthors(databaseUrl, communityId, args.authors);
+  const progress = progressBar('seeding');
+  try {
+    await seedBoard(databaseUrl, { communityId, boardId, authorIds, threads: args.threads, posts: args.posts, onProgress: (d, t) => progress.update(d, t) });
+  } finally {
+    progress.stop();
+  }
+  await analyzeTables(databaseUrl);
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write(
+    `seeded ${args.threads} threads and ${args.posts} posts into ${args.community}/${args.board} (${args.authors} authors) in ${seconds.toFixed(1)} s\n`,
+  );
+  return 0;
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2))
+    .catch((err) => {
+      process.stderr.write(`seed failed: ${err?.message ?? err}\n`);
+      return 1;
+    })
+    .then((code) => process.exit(code));
+}
