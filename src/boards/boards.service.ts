@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { Role } from '../core/auth/roles';
 import { Db, isUniqueViolation } from '../core/database/db.service';
@@ -41,8 +42,16 @@ export interface AccessibleBoard {
   role: Role | null;
 }
 
+/**
+ * Board rows are read on every thread and post request, so they are cached in process for 5 s.
+ * Changes made here invalidate at once; other instances see them within 5 s.
+ */
+const BOARD_CACHE_TTL_MS = 5_000;
+
 @Injectable()
 export class BoardsService {
+  private readonly cache = new LRUCache<string, BoardRow>({ max: 10_000, ttl: BOARD_CACHE_TTL_MS });
+
   constructor(
     private readonly db: Db,
     private readonly communities: CommunitiesService,
@@ -93,6 +102,7 @@ export class BoardsService {
           WHERE id = $1 RETURNING *`,
         [boardId, dto.slug ?? null, dto.name ?? null, dto.description ?? null, dto.kind ?? null, dto.visibility ?? null, dto.position ?? null],
       );
+      this.cache.delete(boardId);
       return toBoardView(row);
     } catch (err) {
       if (dto.slug && isUniqueViolation(err, 'boards_community_slug_key')) throw BoardsErrors.slugTaken(dto.slug);
@@ -119,7 +129,10 @@ export class BoardsService {
   }
 
   private async findRow(boardId: string): Promise<BoardRow | undefined> {
+    const cached = this.cache.get(boardId);
+    if (cached) return cached;
     const [row] = await this.db.query<BoardRow>('SELECT * FROM boards WHERE id = $1', [boardId]);
+    if (row) this.cache.set(boardId, row);
     return row;
   }
 }

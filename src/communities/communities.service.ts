@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { Actor, CommunityContext, CommunityRoleResolver } from '../core/auth/actor';
 import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db, isUniqueViolation } from '../core/database/db.service';
@@ -15,8 +16,13 @@ export function toCommunityView(c: CommunityEntity): CommunityView {
   return { id: c.id, slug: c.slug, name: c.name, description: c.description, createdAt: c.createdAt.toISOString() };
 }
 
+/** Settings are read on every post; cached 5 s in process (changes here invalidate at once). */
+const SETTINGS_CACHE_TTL_MS = 5_000;
+
 @Injectable()
 export class CommunitiesService implements CommunityRoleResolver {
+  private readonly settingsCache = new LRUCache<string, CommunitySettings>({ max: 10_000, ttl: SETTINGS_CACHE_TTL_MS });
+
   constructor(
     private readonly db: Db,
     private readonly events: EventsService,
@@ -131,9 +137,13 @@ export class CommunitiesService implements CommunityRoleResolver {
   }
 
   async getSettings(communityId: string): Promise<CommunitySettings> {
-    const community = await this.db.repo(CommunityEntity).findOneBy({ id: communityId });
-    if (!community) throw CommunitiesErrors.notFound();
-    return resolveSettings(community.settings);
+    const cached = this.settingsCache.get(communityId);
+    if (cached) return cached;
+    const [row] = await this.db.query<{ settings: Record<string, unknown> }>('SELECT settings FROM communities WHERE id = $1', [communityId]);
+    if (!row) throw CommunitiesErrors.notFound();
+    const settings = resolveSettings(row.settings);
+    this.settingsCache.set(communityId, settings);
+    return settings;
   }
 
   /** Merges the given settings atomically (one UPDATE), so concurrent PATCHes of different settings both stick. */
@@ -144,6 +154,7 @@ export class CommunitiesService implements CommunityRoleResolver {
       [communityId, JSON.stringify(changes)],
     );
     if (!row) throw CommunitiesErrors.notFound();
+    this.settingsCache.delete(communityId);
     return resolveSettings(row.settings);
   }
 

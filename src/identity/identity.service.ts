@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
-import { In } from 'typeorm';
+import { LRUCache } from 'lru-cache';
 import { Actor, AccessTokenVerifier } from '../core/auth/actor';
 import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db, isUniqueViolation } from '../core/database/db.service';
@@ -41,6 +41,8 @@ export class IdentityService implements AccessTokenVerifier {
   private readonly loginsPerIp: Limiter;
   private readonly loginFailuresPerAccount: Limiter;
   private dummyHash: Promise<string> | null = null;
+  /** Public user views (name, avatar) appear on every post; cached 10 s in process. */
+  private readonly userViews = new LRUCache<string, UserView>({ max: 50_000, ttl: 10_000 });
 
   constructor(
     private readonly db: Db,
@@ -151,10 +153,25 @@ export class IdentityService implements AccessTokenVerifier {
 
   /** Public views of several users at once, keyed by id (unknown ids are absent). */
   async getUsers(ids: string[]): Promise<Map<string, UserView>> {
-    const unique = [...new Set(ids)];
-    if (!unique.length) return new Map();
-    const users = await this.db.repo(UserEntity).findBy({ id: In(unique) });
-    return new Map(users.map((u) => [u.id, toUserView(u)]));
+    const out = new Map<string, UserView>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.userViews.get(id);
+      if (cached) out.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const users = await this.db.query<{ id: string; display_name: string; avatar_url: string | null }>(
+        'SELECT id, display_name, avatar_url FROM users WHERE id = ANY($1::uuid[])',
+        [missing],
+      );
+      for (const u of users) {
+        const view = { id: u.id, displayName: u.display_name, avatarUrl: u.avatar_url };
+        this.userViews.set(u.id, view);
+        out.set(u.id, view);
+      }
+    }
+    return out;
   }
 
   async userExists(id: string): Promise<boolean> {

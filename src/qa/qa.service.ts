@@ -17,9 +17,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Questions and answers: votes, the asker's accepted answer, the brand's official answer, the
- * FAQ, duplicates, the staff queue and response-time statistics. Owns post_votes,
- * answer_acceptances and faq_entries; the state shown on threads and posts is kept by the threads
- * module (QuestionsService).
+ * FAQ, duplicates, the staff queue and response-time statistics: who may do what, and the events.
+ * Owns answer_acceptances and faq_entries; votes and the state shown on threads and posts are kept by
+ * the threads module (QuestionsService), like reactions.
  */
 @Injectable()
 export class QaService {
@@ -39,18 +39,7 @@ export class QaService {
     if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (ctx.post.authorId === actor.userId) throw QaErrors.ownPost();
     return this.db.transaction(async () => {
-      // Serialises one member's votes on one post, so a double click cannot count twice.
-      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vote:${postId}:${actor.userId}`]);
-      const [row] = await this.db.query<{ value: number }>('SELECT value FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, actor.userId]);
-      const previous = row ? Number(row.value) : 0;
-      if (value === 0) await this.db.query('DELETE FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, actor.userId]);
-      else
-        await this.db.query(
-          `INSERT INTO post_votes (post_id, user_id, value) VALUES ($1, $2, $3)
-           ON CONFLICT (post_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-          [postId, actor.userId, value],
-        );
-      const score = await this.questions.addToScore(postId, value - previous);
+      const { previous, score } = await this.questions.castVote(postId, actor.userId, value);
       if (value !== previous) {
         await this.events.record('vote.cast', { ...postEvent(ctx), userId: actor.userId, value, previous }, ctx.post.communityId);
       }

@@ -11,7 +11,7 @@ import { AttachmentView } from './dto/threads.dto';
 import { ImageRejectedError, processImage } from './images';
 import { ThreadsErrors } from './threads.errors';
 
-interface AttachmentRow {
+export interface AttachmentRow {
   id: string;
   post_id: string | null;
   uploader_id: string;
@@ -63,7 +63,7 @@ export class AttachmentsService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
       [communityId, actor.userId, fileName, image.contentType, image.bytes, image.width, image.height, image.sha256],
     );
-    return this.toView(row);
+    return this.view(row);
   }
 
   /** Attaches the uploader's unattached uploads of this community to a post (in the caller's transaction). */
@@ -78,13 +78,6 @@ export class AttachmentsService {
     return affected;
   }
 
-  async forPosts(postIds: string[]): Promise<Map<string, AttachmentView[]>> {
-    const rows = await this.db.query<AttachmentRow>('SELECT * FROM attachments WHERE post_id = ANY($1::uuid[]) ORDER BY created_at, id', [postIds]);
-    const out = new Map<string, AttachmentView[]>();
-    for (const r of rows) out.set(r.post_id!, [...(out.get(r.post_id!) ?? []), this.toView(r)]);
-    return out;
-  }
-
   /** The uploader grants (or revokes) the brand's right to reuse the photo; both moments are kept. */
   async setReuseConsent(actor: Actor, attachmentId: string, consent: boolean): Promise<AttachmentView> {
     const [row] = await this.db.query<AttachmentRow>(
@@ -95,7 +88,7 @@ export class AttachmentsService {
       [attachmentId, actor.userId],
     );
     if (!row) throw CommonErrors.notFound('Attachment');
-    return this.toView(row);
+    return this.view(row);
   }
 
   async readFile(fileName: string): Promise<{ data: Buffer; contentType: string } | null> {
@@ -109,7 +102,7 @@ export class AttachmentsService {
     }
   }
 
-  private toView(r: AttachmentRow): AttachmentView {
+  view(r: AttachmentRow): AttachmentView {
     const consent = Boolean(r.reuse_consent_at && !r.reuse_consent_revoked_at);
     return {
       id: r.id,

@@ -28,9 +28,9 @@ export interface QueueFilter {
 }
 
 /**
- * The question state kept on threads and posts (scores, accepted and official answers, first staff
- * answer, overdue mark, duplicates, FAQ flag), changed and queried for the Q&A module. The Q&A
- * module owns votes, the acceptance history and the FAQ list, and decides who may do what.
+ * The question state kept with threads and posts (votes and scores, accepted and official answers,
+ * first staff answer, overdue mark, duplicates, FAQ flag), changed and queried for the Q&A module,
+ * which owns the acceptance history and the FAQ list and decides who may do what.
  */
 @Injectable()
 export class QuestionsService {
@@ -66,8 +66,27 @@ export class QuestionsService {
     };
   }
 
+  /**
+   * Records a member's vote on a post (0 withdraws it) and updates the scores; returns the vote it
+   * replaced and the new score. Runs in the caller's transaction; an advisory lock serialises one
+   * member's votes on one post, so a double click cannot count twice.
+   */
+  async castVote(postId: string, userId: string, value: -1 | 0 | 1): Promise<{ previous: number; score: number }> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vote:${postId}:${userId}`]);
+    const [row] = await this.db.query<{ value: number }>('SELECT value FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, userId]);
+    const previous = row ? Number(row.value) : 0;
+    if (value === 0) await this.db.query('DELETE FROM post_votes WHERE post_id = $1 AND user_id = $2', [postId, userId]);
+    else
+      await this.db.query(
+        `INSERT INTO post_votes (post_id, user_id, value) VALUES ($1, $2, $3)
+         ON CONFLICT (post_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+        [postId, userId, value],
+      );
+    return { previous, score: await this.addToScore(postId, value - previous) };
+  }
+
   /** Adds `delta` to a post's score (and to its thread's when it is the question). Runs in the caller's transaction. */
-  async addToScore(postId: string, delta: number): Promise<number> {
+  private async addToScore(postId: string, delta: number): Promise<number> {
     if (!delta) {
       const [row] = await this.db.query<{ score: number }>('SELECT score FROM posts WHERE id = $1', [postId]);
       return row.score;

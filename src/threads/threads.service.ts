@@ -11,9 +11,9 @@ import { AccessibleBoard, BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { UserView } from '../identity/dto/auth.dto';
 import { IdentityService } from '../identity/identity.service';
-import { AttachmentsService } from './attachments.service';
+import { AttachmentRow, AttachmentsService } from './attachments.service';
 import { CreatePostDto, CreateThreadDto, PostView, ReactionKind, ThreadView } from './dto/threads.dto';
-import { countLinks, findMentionHandles, renderMarkdown } from './markdown';
+import { findMentionHandles, renderMarkdown } from './markdown';
 import { ThreadsErrors } from './threads.errors';
 
 export interface ThreadRow {
@@ -68,6 +68,25 @@ const THREAD_COLUMNS = `t.id, t.community_id, t.board_id, t.author_id, t.title, 
 const POST_COLUMNS = `p.id, p.thread_id, p.community_id, p.board_id, p.post_number, p.author_id, p.author_role, p.body, p.html,
   p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.faq_at, p.created_at, p.edited_at, p.deleted_at`;
 
+/** The extra columns of a post view (needs `JOIN threads t`): its thread's marks, attachments, and the viewer's reactions and vote. */
+function postViewColumns(viewerParam: string): string {
+  return `${POST_COLUMNS}, t.accepted_post_id AS thread_accepted_post_id, t.official_post_id AS thread_official_post_id,
+    COALESCE((SELECT json_agg(json_build_object('id', a.id, 'post_id', a.post_id, 'file_name', a.file_name, 'content_type', a.content_type,
+                'bytes', a.bytes, 'width', a.width, 'height', a.height, 'reuse_consent_at', a.reuse_consent_at,
+                'reuse_consent_revoked_at', a.reuse_consent_revoked_at) ORDER BY a.created_at, a.id)
+                FROM attachments a WHERE a.post_id = p.id), '[]'::json) AS attachments_json,
+    ARRAY(SELECT r.kind FROM post_reactions r WHERE r.post_id = p.id AND r.user_id = ${viewerParam}::uuid ORDER BY r.kind) AS my_reactions,
+    (SELECT v.value FROM post_votes v WHERE v.post_id = p.id AND v.user_id = ${viewerParam}::uuid) AS my_vote`;
+}
+
+interface PostViewRow extends PostRow {
+  thread_accepted_post_id: string | null;
+  thread_official_post_id: string | null;
+  attachments_json: AttachmentRow[];
+  my_reactions: string[];
+  my_vote: number | null;
+}
+
 const DELETED_USER: UserView = { id: '', displayName: '(deleted)', avatarUrl: null };
 
 /** A thread the caller can see, with the caller's role in its community. */
@@ -103,8 +122,8 @@ export class ThreadsService {
     const tags = dto.tags ?? [];
     const skus = dto.productSkus ?? [];
     const threadId = await this.db.transaction(async () => {
-      await this.enforcePostingLimits(actor, board.communityId, role!, dto.body);
       const rendered = await this.render(board.communityId, dto.body);
+      await this.enforcePostingLimits(actor, board.communityId, role!, rendered.linkCount);
       const [thread] = await this.db.query<{ id: string }>(
         `INSERT INTO threads (community_id, board_id, author_id, title, tags, product_skus, post_seq, last_poster_id, kind)
          VALUES ($1, $2, $3, $4, $5::text[], $6::text[], 1, $3, $7) RETURNING id`,
@@ -113,7 +132,7 @@ export class ThreadsService {
       const [post] = await this.db.query<{ id: string }>(
         `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title)
          VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) RETURNING id`,
-        [thread.id, board.communityId, board.id, actor.userId, role, dto.body, rendered, dto.title],
+        [thread.id, board.communityId, board.id, actor.userId, role, dto.body, rendered.html, dto.title],
       );
       await this.db.query('UPDATE threads SET first_post_id = $2 WHERE id = $1', [thread.id, post.id]);
       const attached = await this.attachments.attach(actor, board.communityId, post.id, dto.attachmentIds ?? []);
@@ -251,16 +270,19 @@ export class ThreadsService {
     const after = decodeCursor(query.cursor, byScore ? 3 : 1) as number[] | null;
     if (after && !after.every((n) => Number.isInteger(n))) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
     // Sort key: (is an answer, -score, post number); the question (post 1) sorts first.
-    const rows = await this.db.query<PostRow>(
+    const viewer = actor?.userId ?? null;
+    const rows = await this.db.query<PostViewRow>(
       byScore
-        ? `SELECT ${POST_COLUMNS} FROM posts p
+        ? `SELECT ${postViewColumns('$7')} FROM posts p JOIN threads t ON t.id = p.thread_id
             WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden)
               AND ($4::int IS NULL OR ((p.post_number > 1)::int, -p.score, p.post_number) > ($4::int, $5::int, $6::int))
             ORDER BY (p.post_number > 1), p.score DESC, p.post_number LIMIT $2`
-        : `SELECT ${POST_COLUMNS} FROM posts p
+        : `SELECT ${postViewColumns('$5')} FROM posts p JOIN threads t ON t.id = p.thread_id
             WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden) AND p.post_number > COALESCE($4::int, 0)
             ORDER BY p.post_number LIMIT $2`,
-      byScore ? [threadId, limit + 1, seeHidden, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null] : [threadId, limit + 1, seeHidden, after?.[0] ?? null],
+      byScore
+        ? [threadId, limit + 1, seeHidden, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, viewer]
+        : [threadId, limit + 1, seeHidden, after?.[0] ?? null, viewer],
     );
     const views = await this.toPostViews(actor, rows.slice(0, limit));
     return toPage(
@@ -286,60 +308,49 @@ export class ThreadsService {
     return posts.filter((p) => threads.has(p.threadId)).map((post) => ({ thread: threads.get(post.threadId)!, post }));
   }
 
+  /**
+   * Checks, limits and rendering come first; the thread's row lock is taken last, by the statement
+   * that numbers the reply and inserts it, so concurrent replies to one thread queue only for the
+   * few statements that must be ordered.
+   */
   async reply(actor: Actor, threadId: string, dto: CreatePostDto): Promise<PostView> {
     const { thread, access } = await this.threadAccess(actor, threadId);
     const role = access.role;
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
     const postId = await this.db.transaction(async () => {
-      const [locked] = await this.db.query<{ locked: boolean; deleted_at: Date | null; kind: string; first_staff_answer_at: Date | null; author_id: string }>(
-        'SELECT locked, deleted_at, kind, first_staff_answer_at, author_id FROM threads WHERE id = $1 FOR UPDATE',
-        [threadId],
-      );
-      if (!locked || locked.deleted_at) throw ThreadsErrors.threadNotFound();
-      if (locked.locked && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.locked();
       if (dto.replyToPostId) {
         const [target] = await this.db.query('SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2 AND deleted_at IS NULL', [dto.replyToPostId, threadId]);
         if (!target) throw ThreadsErrors.replyToOtherThread();
       }
-      await this.enforcePostingLimits(actor, thread.community_id, role!, dto.body);
-      const html = await this.render(thread.community_id, dto.body);
-      const [counters] = await this.db.query<{ post_seq: number; board_id: string }>(
-        `UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
-          WHERE id = $1 RETURNING post_seq, board_id`,
-        [threadId, actor.userId],
+      const rendered = await this.render(thread.community_id, dto.body);
+      await this.enforcePostingLimits(actor, thread.community_id, role!, rendered.linkCount);
+      const [post] = await this.db.query<{ id: string; post_number: number; board_id: string; kind: string; first_staff_answer_at: Date | null; asker_id: string }>(
+        `WITH t AS (
+           UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
+            WHERE id = $1 AND deleted_at IS NULL AND (NOT locked OR $3::boolean)
+            RETURNING id, community_id, board_id, post_seq, kind, first_staff_answer_at, author_id)
+         INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
+         SELECT t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
+         RETURNING id, post_number, board_id,
+                   (SELECT kind FROM t) AS kind, (SELECT first_staff_answer_at FROM t) AS first_staff_answer_at, (SELECT author_id FROM t) AS asker_id`,
+        [threadId, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, rendered.html, dto.replyToPostId ?? null],
       );
-      const [post] = await this.db.query<{ id: string }>(
-        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [threadId, thread.community_id, counters.board_id, counters.post_seq, actor.userId, role, dto.body, html, dto.replyToPostId ?? null],
-      );
+      if (!post) {
+        const [current] = await this.db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM threads WHERE id = $1', [threadId]);
+        throw !current || current.deleted_at ? ThreadsErrors.threadNotFound() : ThreadsErrors.locked();
+      }
       const attached = await this.attachments.attach(actor, thread.community_id, post.id, dto.attachmentIds ?? []);
-      await this.events.record(
-        'post.created',
-        {
-          communityId: thread.community_id,
-          boardId: counters.board_id,
-          threadId,
-          postId: post.id,
-          authorId: actor.userId,
-          replyToPostId: dto.replyToPostId ?? null,
-          hasImage: attached > 0,
-        },
-        thread.community_id,
-      );
+      const base = { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId };
+      await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: attached > 0 }, thread.community_id);
       // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
-      if (locked.kind === 'qa' && !locked.first_staff_answer_at && roleAtLeast(role, 'staff')) {
+      if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
         const [answered] = await this.db.query<{ seconds: number }>(
           `UPDATE threads SET first_staff_answer_at = p.created_at, first_staff_answer_post_id = p.id
              FROM posts p WHERE p.id = $2 AND threads.id = $1
            RETURNING EXTRACT(EPOCH FROM (threads.first_staff_answer_at - threads.created_at))::float AS seconds`,
           [threadId, post.id],
         );
-        await this.events.record(
-          'question.answered_by_staff',
-          { communityId: thread.community_id, boardId: counters.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: locked.author_id, responseSeconds: answered.seconds },
-          thread.community_id,
-        );
+        await this.events.record('question.answered_by_staff', { ...base, askerId: post.asker_id, responseSeconds: answered.seconds }, thread.community_id);
       }
       return post.id;
     });
@@ -354,17 +365,19 @@ export class ThreadsService {
     await this.db.transaction(async () => {
       const [current] = await this.db.query<{ body: string; deleted_at: Date | null }>('SELECT body, deleted_at FROM posts WHERE id = $1 FOR UPDATE', [postId]);
       if (!current || current.deleted_at) throw ThreadsErrors.postNotFound();
+      const rendered = await this.render(post.community_id, body);
       if (post.author_id === actor.userId && !roleAtLeast(role, 'staff')) {
         const settings = await this.communities.getSettings(post.community_id);
-        await this.enforceLinkLimit(actor, post.community_id, settings.newMemberMaxLinks, settings.newMemberDays, settings.newMemberPosts, body);
+        if (rendered.linkCount > settings.newMemberMaxLinks && (await this.isNewMember(actor.userId, post.community_id, settings.newMemberDays, settings.newMemberPosts))) {
+          throw ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks);
+        }
       }
       const [rev] = await this.db.query<{ revision: number }>(
         `INSERT INTO post_revisions (post_id, revision, body, editor_id)
          VALUES ($1, (SELECT COALESCE(max(revision), 0) + 1 FROM post_revisions WHERE post_id = $1), $2, $3) RETURNING revision`,
         [postId, current.body, actor.userId],
       );
-      const html = await this.render(post.community_id, body);
-      await this.db.query('UPDATE posts SET body = $2, html = $3, edited_at = now() WHERE id = $1', [postId, body, html]);
+      await this.db.query('UPDATE posts SET body = $2, html = $3, edited_at = now() WHERE id = $1', [postId, body, rendered.html]);
       await this.events.record(
         'post.edited',
         { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, editedBy: actor.userId, revision: rev.revision },
@@ -522,16 +535,23 @@ export class ThreadsService {
 
   /**
    * Cooldowns and the new-member link limit, from the community's settings; staff and above are
-   * exempt. Runs in the posting transaction under a per-member advisory lock, so two posts sent
-   * at once cannot both slip through the cooldown.
+   * exempt. With a cooldown, it runs under a per-member advisory lock in the posting transaction,
+   * so two posts sent at once cannot both slip through. Whether the member is new is only looked
+   * up when it changes the outcome.
    */
-  private async enforcePostingLimits(actor: Actor, communityId: string, role: Role, body: string) {
+  private async enforcePostingLimits(actor: Actor, communityId: string, role: Role, linkCount: number) {
     if (roleAtLeast(role, 'staff')) return;
-    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`post:${communityId}:${actor.userId}`]);
     const settings = await this.communities.getSettings(communityId);
-    const isNew = await this.isNewMember(actor.userId, communityId, settings.newMemberDays, settings.newMemberPosts);
-    const cooldown = isNew ? settings.newMemberPostCooldownSeconds : settings.postCooldownSeconds;
+    let isNew: boolean | undefined;
+    const newMember = async () => (isNew ??= await this.isNewMember(actor.userId, communityId, settings.newMemberDays, settings.newMemberPosts));
+    const cooldown =
+      settings.postCooldownSeconds === settings.newMemberPostCooldownSeconds
+        ? settings.postCooldownSeconds
+        : (await newMember())
+          ? settings.newMemberPostCooldownSeconds
+          : settings.postCooldownSeconds;
     if (cooldown > 0) {
+      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`post:${communityId}:${actor.userId}`]);
       const [last] = await this.db.query<{ wait: number }>(
         `SELECT EXTRACT(EPOCH FROM (created_at + make_interval(secs => $3) - now()))::float AS wait
            FROM posts WHERE community_id = $1 AND author_id = $2 ORDER BY created_at DESC LIMIT 1`,
@@ -539,11 +559,7 @@ export class ThreadsService {
       );
       if (last && last.wait > 0) throw ThreadsErrors.cooldown(last.wait);
     }
-    if (isNew && countLinks(body) > settings.newMemberMaxLinks) throw ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks);
-  }
-
-  private async enforceLinkLimit(actor: Actor, communityId: string, maxLinks: number, days: number, posts: number, body: string) {
-    if ((await this.isNewMember(actor.userId, communityId, days, posts)) && countLinks(body) > maxLinks) throw ThreadsErrors.tooManyLinks(maxLinks);
+    if (linkCount > settings.newMemberMaxLinks && (await newMember())) throw ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks);
   }
 
   /** New until both newMemberDays have passed since joining and newMemberPosts posts were made. */
@@ -559,11 +575,11 @@ export class ThreadsService {
     return row.n < posts;
   }
 
-  private async render(communityId: string, body: string): Promise<string> {
+  private async render(communityId: string, body: string): Promise<{ html: string; linkCount: number }> {
     const handles = findMentionHandles(body);
-    const members = await this.communities.membersByHandle(communityId, handles);
+    const members = handles.length ? await this.communities.membersByHandle(communityId, handles) : new Map<string, string>();
     const mentions = new Map([...members].map(([handle, userId]) => [handle, `/u/${userId}`]));
-    return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl }).html;
+    return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl });
   }
 
   private async toThreadViews(rows: ThreadRow[]): Promise<ThreadView[]> {
@@ -574,36 +590,18 @@ export class ThreadsService {
 
   async postsByIds(actor: Actor | null, ids: string[], role: Role | null): Promise<PostView[]> {
     if (!ids.length) return [];
-    const rows = await this.db.query<PostRow>(`SELECT ${POST_COLUMNS} FROM posts p WHERE p.id = ANY($1::uuid[]) AND p.deleted_at IS NULL`, [ids]);
+    const rows = await this.db.query<PostViewRow>(
+      `SELECT ${postViewColumns('$2')} FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ANY($1::uuid[]) AND p.deleted_at IS NULL`,
+      [ids, actor?.userId ?? null],
+    );
     const visible = rows.filter((r) => !r.hidden || roleAtLeast(role, 'moderator') || r.author_id === actor?.userId);
     const views = new Map((await this.toPostViews(actor, visible)).map((v) => [v.id, v]));
     return ids.map((id) => views.get(id)).filter((v): v is PostView => Boolean(v));
   }
 
-  private async toPostViews(actor: Actor | null, rows: PostRow[]): Promise<PostView[]> {
+  private async toPostViews(actor: Actor | null, rows: PostViewRow[]): Promise<PostView[]> {
     if (!rows.length) return [];
-    const ids = rows.map((r) => r.id);
-    const [users, mine, attachments, threads, votes] = await Promise.all([
-      this.identity.getUsers(rows.map((r) => r.author_id)),
-      actor
-        ? this.db.query<{ post_id: string; kind: string }>(
-            'SELECT post_id, kind FROM post_reactions WHERE user_id = $1 AND post_id = ANY($2::uuid[]) ORDER BY kind',
-            [actor.userId, ids],
-          )
-        : Promise.resolve([]),
-      this.attachments.forPosts(ids),
-      this.db.query<{ id: string; accepted_post_id: string | null; official_post_id: string | null }>(
-        'SELECT id, accepted_post_id, official_post_id FROM threads WHERE id = ANY($1::uuid[])',
-        [[...new Set(rows.map((r) => r.thread_id))]],
-      ),
-      actor
-        ? this.db.query<{ post_id: string; value: number }>('SELECT post_id, value FROM post_votes WHERE user_id = $1 AND post_id = ANY($2::uuid[])', [actor.userId, ids])
-        : Promise.resolve([]),
-    ]);
-    const myVotes = new Map(votes.map((v) => [v.post_id, Number(v.value)]));
-    const myReactions = new Map<string, string[]>();
-    for (const r of mine) myReactions.set(r.post_id, [...(myReactions.get(r.post_id) ?? []), r.kind]);
-    const threadMarks = new Map(threads.map((t) => [t.id, t]));
+    const users = await this.identity.getUsers(rows.map((r) => r.author_id));
     return rows.map((r) => ({
       id: r.id,
       threadId: r.thread_id,
@@ -614,16 +612,16 @@ export class ThreadsService {
       html: r.html,
       replyToPostId: r.reply_to_post_id,
       reactions: Object.fromEntries(Object.entries(r.reactions ?? {}).filter(([, n]) => n > 0)),
-      myReactions: myReactions.get(r.id) ?? [],
+      myReactions: r.my_reactions ?? [],
       score: r.score,
-      myVote: actor ? myVotes.get(r.id) ?? 0 : null,
-      isAccepted: threadMarks.get(r.thread_id)?.accepted_post_id === r.id,
-      isOfficial: threadMarks.get(r.thread_id)?.official_post_id === r.id,
+      myVote: actor ? Number(r.my_vote ?? 0) : null,
+      isAccepted: r.thread_accepted_post_id === r.id,
+      isOfficial: r.thread_official_post_id === r.id,
       isStaffAnswer: roleAtLeast(r.author_role, 'staff') && r.post_number > 1,
       verifiedBuyer: r.verified_buyer,
       hidden: r.hidden,
       isFaq: r.faq_at !== null,
-      attachments: attachments.get(r.id) ?? [],
+      attachments: r.attachments_json.map((a) => this.attachments.view(a)),
       createdAt: new Date(r.created_at).toISOString(),
       editedAt: r.edited_at ? new Date(r.edited_at).toISOString() : null,
     }));

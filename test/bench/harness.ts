@@ -137,7 +137,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const child: ChildProcess = spawn(process.execPath, [mainPath], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, mainPath], {
     env: {
       ...process.env,
       DATABASE_URL: opts.databaseUrl,
