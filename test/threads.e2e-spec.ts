@@ -248,9 +248,14 @@ describe('boards, threads and posts', () => {
     });
 
     it('deleting the first post (by a moderator) deletes the thread', async () => {
-      const thread = await createThread(t.http, member.accessToken, boards.pub.id);
+      const thread = await createThread(t.http, member.accessToken, boards.pub.id, { title: 'Zanzibar teapot thread' });
+      const r = await reply(t.http, member2.accessToken, thread.id, 'zanzibar teapot reply');
+      const search = async () => (await t.http.get(`/api/v1/communities/${slug}/search?q=zanzibar`)).body.items.length;
+      expect(await search()).toBe(2);
       expect((await t.http.delete(`/api/v1/posts/${thread.firstPost.id}`, { token: moderator.accessToken })).status).toBe(204);
       expectProblem(await t.http.get(`/api/v1/threads/${thread.id}`), 404, 'NOT_FOUND');
+      expectProblem(await t.http.patch(`/api/v1/posts/${r.id}`, { body: 'x' }, { token: member2.accessToken }), 404, 'NOT_FOUND');
+      expect(await search()).toBe(0); // its replies went with it
     });
 
     it('pins, locks and moves (moderators only)', async () => {

@@ -401,7 +401,9 @@ export class ThreadsService {
       if (!affected) throw ThreadsErrors.postNotFound();
       const isFirst = thread.first_post_id === postId;
       if (isFirst) {
+        // The whole thread goes, its replies with it (search then needs no join to skip them).
         await this.db.query('UPDATE threads SET deleted_at = now() WHERE id = $1', [post.thread_id]);
+        await this.db.query('UPDATE posts SET deleted_at = now(), deleted_by = $2 WHERE thread_id = $1 AND deleted_at IS NULL', [post.thread_id, actor.userId]);
       } else {
         await this.db.query(
           `UPDATE threads t SET reply_count = reply_count - 1,
@@ -462,21 +464,15 @@ export class ThreadsService {
     if (query.board) boardIds = boardIds.filter((id) => id === query.board);
     if (!boardIds.length) return { items: [], nextCursor: null };
     const params: unknown[] = [communityId, boardIds, query.q, limit + 1, offset];
-    const where = [
-      'p.community_id = $1',
-      'p.board_id = ANY($2::uuid[])',
-      'p.deleted_at IS NULL',
-      'NOT p.hidden',
-      't.deleted_at IS NULL',
-      'p.search @@ q.query',
-      ...tagAndSkuFilters(params, query),
-    ];
+    // Posts of deleted threads are deleted with them, so threads are joined only to filter by tag or SKU.
+    const filters = tagAndSkuFilters(params, query);
+    const where = ['p.community_id = $1', 'p.board_id = ANY($2::uuid[])', 'p.deleted_at IS NULL', 'NOT p.hidden', 'p.search @@ q.query', ...filters];
     // Rank first on the matching rows only, then build headlines for the one page.
     const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query),
        hits AS (
          SELECT p.id AS post_id, p.thread_id, p.body, p.faq_at IS NOT NULL AS faq, ts_rank_cd(p.search, q.query) AS rank
-           FROM posts p JOIN threads t ON t.id = p.thread_id, q
+           FROM posts p ${filters.length ? 'JOIN threads t ON t.id = p.thread_id' : ''} CROSS JOIN q
           WHERE ${where.join(' AND ')}
           ORDER BY faq DESC, rank DESC, p.id
           LIMIT $4 OFFSET $5)
