@@ -103,6 +103,14 @@ describe('HTTP basics', () => {
       '/api/v1/communities/{slug}/search',
       '/api/v1/communities/{slug}/uploads',
       '/api/v1/attachments/{attachmentId}/reuse-consent',
+      '/api/v1/posts/{postId}/vote',
+      '/api/v1/threads/{threadId}/accept',
+      '/api/v1/posts/{postId}/official',
+      '/api/v1/posts/{postId}/faq',
+      '/api/v1/communities/{slug}/faq',
+      '/api/v1/threads/{threadId}/close-as-duplicate',
+      '/api/v1/communities/{slug}/qa/unanswered',
+      '/api/v1/communities/{slug}/qa/response-times',
     ]) {
       expect(paths).toContain(p);
     }
