@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 
 // ---------------------------------------------------------------------------------------------
 // Types shared with routes.ts
@@ -46,6 +47,11 @@ export interface BenchRoute {
   baseline?: boolean;
   /** Measured again after the large seed (read routes whose cost may grow with the data). */
   rerunAtScale?: boolean;
+  /**
+   * A latency target (p95, ms): the route is also measured at BENCH_LATENCY_CONNECTIONS and shown in the
+   * latency table, judged on p97.5 (autocannon has no p95; p97.5 is the conservative side).
+   */
+  p95TargetMs?: number;
 }
 
 export interface BenchSettings {
@@ -54,6 +60,8 @@ export interface BenchSettings {
   /** Warm-up run before the measured one, seconds (0 skips it). */
   warmup: number;
   connections: number;
+  /** Connections for the latency tables (targets on p95 at a realistic load, not queueing under 50). */
+  latencyConnections: number;
 }
 
 export interface RouteResult {
@@ -64,7 +72,7 @@ export interface RouteResult {
   reqPerSec: number;
   p50: number;
   p90: number;
-  /** NaN when autocannon does not report it. */
+  /** NaN when autocannon does not report it. Every percentile is NaN when no request completed. */
   p97_5: number;
   p99: number;
   /** Non-2xx answers plus socket errors and timeouts in the measured run. */
@@ -72,8 +80,12 @@ export interface RouteResult {
   statusCodes: Record<string, number>;
   socketErrors: number;
   timeouts: number;
+  /** Responses in the measured run; 0 means the percentiles are NaN (nothing completed in time). */
   totalRequests: number;
 }
+
+/** A run that cannot be trusted: errors, or no response at all. */
+export const failedRun = (r: RouteResult) => r.errors > 0 || r.totalRequests === 0;
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -91,6 +103,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     duration: positiveInt(env, 'BENCH_DURATION', 10),
     connections: positiveInt(env, 'BENCH_CONNECTIONS', 50),
     warmup: positiveInt(env, 'BENCH_WARMUP', 2, 0),
+    latencyConnections: positiveInt(env, 'BENCH_LATENCY_CONNECTIONS', 4),
   };
 }
 
@@ -263,8 +276,45 @@ function encodeBody(spec: RequestSpec): { body?: string; headers: Record<string,
   return { body: JSON.stringify(spec.body), headers: hasType ? spec.headers : { ...spec.headers, 'content-type': 'application/json' } };
 }
 
+/**
+ * Waits until no session of the database is running a query or holding a transaction open (seen
+ * `quietChecks` times in a row, 50 ms apart), at most `timeoutMs`; returns the seconds waited.
+ *
+ * When autocannon stops it closes its connections, but the server still runs the requests in flight
+ * (and those queued for a pool connection) to the end: for a slow route at 50 connections that is
+ * seconds of work, which would otherwise be measured as part of the next run.
+ */
+export async function waitForDatabaseIdle(databaseUrl: string, opts: { quietChecks?: number; timeoutMs?: number } = {}): Promise<number> {
+  const started = Date.now();
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let quiet = 0;
+    while (quiet < (opts.quietChecks ?? 3)) {
+      const { rows } = await client.query<{ busy: number }>(
+        `SELECT count(*)::int AS busy FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'`,
+      );
+      quiet = rows[0].busy === 0 ? quiet + 1 : 0;
+      if (Date.now() - started > (opts.timeoutMs ?? 120_000)) {
+        process.stderr.write(`! the database was still busy after ${(opts.timeoutMs ?? 120_000) / 1000} s; going on\n`);
+        break;
+      }
+      await sleep(50);
+    }
+  } finally {
+    await client.end();
+  }
+  return (Date.now() - started) / 1000;
+}
+
+export interface RunRouteOptions {
+  /** Awaited after the warm-up and after the measured run, e.g. () => waitForDatabaseIdle(url). */
+  settle?: () => Promise<unknown>;
+}
+
 /** Sets up the route, sends one request as a smoke check, warms up, then measures. */
-export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchContext, settings: BenchSettings): Promise<RouteResult> {
+export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchContext, settings: BenchSettings, opts: RunRouteOptions = {}): Promise<RouteResult> {
   const spec = await resolveRequest(route, ctx);
   const { body, headers } = encodeBody(spec);
   const url = baseUrl + spec.path;
@@ -277,8 +327,14 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
   }
 
   const options: autocannon.Options = { url, method: route.method, connections: settings.connections, headers, body, title: route.name };
-  if (settings.warmup > 0) await autocannon({ ...options, duration: settings.warmup });
+  if (settings.warmup > 0) {
+    await autocannon({ ...options, duration: settings.warmup });
+    await opts.settle?.();
+  }
   const r = await autocannon({ ...options, duration: settings.duration });
+  await opts.settle?.();
+  // No response in the whole run: autocannon reports 0 for every percentile, which must not read as fast.
+  const none = r.requests.total === 0;
 
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) statusCodes[code] = count;
@@ -288,10 +344,10 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
     path: spec.path,
     baseline: route.baseline ?? false,
     reqPerSec: r.requests.mean,
-    p50: r.latency.p50,
-    p90: r.latency.p90,
-    p97_5: r.latency.p97_5 ?? Number.NaN,
-    p99: r.latency.p99,
+    p50: none ? Number.NaN : r.latency.p50,
+    p90: none ? Number.NaN : r.latency.p90,
+    p97_5: none ? Number.NaN : (r.latency.p97_5 ?? Number.NaN),
+    p99: none ? Number.NaN : r.latency.p99,
     errors: r.non2xx + r.errors,
     statusCodes,
     socketErrors: r.errors - r.timeouts,
@@ -311,7 +367,10 @@ export function machineInfo(): string {
 }
 
 export function settingsInfo(settings: BenchSettings): string {
-  return `settings: ${settings.duration} s per route (BENCH_DURATION), ${settings.connections} connections (BENCH_CONNECTIONS), ${settings.warmup} s warm-up (BENCH_WARMUP)`;
+  return (
+    `settings: ${settings.duration} s per route (BENCH_DURATION), ${settings.connections} connections (BENCH_CONNECTIONS), ` +
+    `${settings.warmup} s warm-up (BENCH_WARMUP); latency tables at ${settings.latencyConnections} connections (BENCH_LATENCY_CONNECTIONS)`
+  );
 }
 
 export function formatMs(ms: number): string {
@@ -341,6 +400,36 @@ export function formatTable(results: RouteResult[], baseline?: RouteResult): str
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** ok when p97.5 (>= p95) is under the p95 target and there were no errors: a conservative verdict. */
+export function latencyVerdict(r: RouteResult, targetMs: number): 'ok' | 'MISS' {
+  return !failedRun(r) && r.p97_5 < targetMs ? 'ok' : 'MISS';
+}
+
+/**
+ * The latency table: like formatTable, with each route's p95 target and the verdict (judged on p97.5)
+ * instead of the `vs baseline` ratio. `targets` maps route names to their p95 target in ms.
+ */
+export function formatLatencyTable(results: RouteResult[], targets: Record<string, number | undefined>): string {
+  const header = ['route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'p95 target', 'p97.5 vs target'];
+  const rows = results.map((r) => {
+    const target = targets[r.name];
+    return [
+      `${r.method} ${r.path}`,
+      r.reqPerSec.toFixed(1),
+      formatMs(r.p50),
+      formatMs(r.p90),
+      formatMs(r.p97_5),
+      formatMs(r.p99),
+      String(r.errors),
+      target === undefined ? (r.baseline ? 'baseline' : '-') : `< ${target} ms`,
+      target === undefined ? '' : latencyVerdict(r, target),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
 export interface PrintTableOptions {
   /** A heading line printed above the table. */
   title?: string;
@@ -357,12 +446,26 @@ export function printTable(results: RouteResult[], settings?: BenchSettings, opt
   }
   const base = results.find((r) => r.baseline) ?? results[0];
   if (base) out.push(`baseline: ${base.method} ${base.path}`);
-  out.push('', formatTable(results));
+  out.push('', formatTable(results), ...errorLines(results));
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The latency table, with a title and legend lines under it. */
+export function printLatencyTable(results: RouteResult[], targets: Record<string, number | undefined>, opts: { title: string; legend?: string[] }): void {
+  const out = ['', opts.title, '', formatLatencyTable(results, targets), ...errorLines(results), ...(opts.legend ?? [])];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+function errorLines(results: RouteResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results.filter((x) => x.totalRequests === 0)) {
+    out.push(`! ${r.method} ${r.path}: no response within the ${r.name} run (${r.errors} errors); the server is too slow for this duration or concurrency`);
+  }
   for (const r of results.filter((x) => x.errors > 0)) {
     const codes = Object.entries(r.statusCodes)
       .map(([code, n]) => `${code}: ${n}`)
       .join(', ');
     out.push(`! ${r.method} ${r.path}: ${r.errors} errors (status counts ${codes || 'none'}; socket errors ${r.socketErrors}; timeouts ${r.timeouts})`);
   }
-  process.stdout.write(out.join('\n') + '\n');
+  return out;
 }

@@ -1,4 +1,4 @@
-import { analyzeTables, ensureAuthors, progressBar, SEARCH_QUERY_EXAMPLE, seedBoard } from '../support/seed';
+import { analyzeTables, ensureAuthors, progressBar, SEARCH_QUERY_EXAMPLE, seedBoard, seedQuestions } from '../support/seed';
 import { BenchContext, BenchRoute, call } from './harness';
 
 /** Credentials the server is started with (run.ts passes them as ADMIN_EMAIL / ADMIN_PASSWORD). */
@@ -10,6 +10,13 @@ export const BOARD = { slug: 'general', name: 'General', kind: 'discussion', vis
 export const NO_LIMITS = { postCooldownSeconds: 0, newMemberPostCooldownSeconds: 0, newMemberMaxLinks: 100 };
 /** Two words of one seeded topic, so they co-occur in a realistic share of the posts. */
 export const SEARCH_QUERY = SEARCH_QUERY_EXAMPLE;
+/** The Q&A board the questions are seeded into, and the staff account that reads the Q&A reports. */
+export const QA_BOARD = { slug: 'questions', name: 'Questions', kind: 'qa', visibility: 'public' };
+export const STAFF = { email: 'bench-staff@hearth.test', password: 'bench staff password 1', displayName: 'Bench staff' };
+/** Extra staff accounts (SQL, no password) the seeded staff answers are spread over, besides STAFF. */
+export const EXTRA_STAFF = 4;
+/** One of the 50 seeded SKUs (about 2% of the questions). */
+export const QA_SKU = 'SKU-7';
 
 export interface SeedSizes {
   /** Threads and posts of the first (small) seed: BENCH_THREADS, BENCH_POSTS. */
@@ -104,6 +111,10 @@ export const ROUTE = {
   boardThreads: 'board threads',
   reply: 'reply',
   search: 'search',
+  responseTimes: 'response-times',
+  responseTimesSku: 'response-times sku',
+  unanswered: 'unanswered',
+  unansweredSku: 'unanswered sku',
 } as const;
 
 /**
@@ -139,5 +150,92 @@ export const routes: BenchRoute[] = [
     },
   },
   // Two words that co-occur in about 1.5% of the seeded posts, as a guest.
-  { name: ROUTE.search, method: 'GET', path: `/api/v1/communities/${COMMUNITY.slug}/search?q=${encodeURIComponent(SEARCH_QUERY)}`, rerunAtScale: true },
+  {
+    name: ROUTE.search,
+    method: 'GET',
+    path: `/api/v1/communities/${COMMUNITY.slug}/search?q=${encodeURIComponent(SEARCH_QUERY)}`,
+    rerunAtScale: true,
+    p95TargetMs: 50,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Q&A
+// ---------------------------------------------------------------------------------------------
+
+export interface QaSeeded {
+  staffToken: string;
+  staffUserId: string;
+  qaBoardId: string;
+  questions: number;
+  staffAnswered: number;
+  memberAccepted: number;
+  /** seedQuestions, then VACUUM (ANALYZE) + CHECKPOINT. */
+  seedSeconds: number;
+  vacuumSeconds: number;
+}
+
+/**
+ * The Q&A world on top of `seed`: over HTTP a public qa board and a staff account (registered, then
+ * made staff by the admin, who is the platform admin); then `questions` questions bulk-inserted with
+ * SQL (seedQuestions), asked by the seeded authors and answered by the staff accounts. Stores
+ * staffToken in the context for the Q&A routes.
+ */
+export async function seedQa(ctx: SeededContext, questions: number): Promise<QaSeeded> {
+  const { baseUrl, databaseUrl, adminToken } = ctx;
+  const board = await call<{ id: string }>(baseUrl, 'POST', `/api/v1/communities/${COMMUNITY.slug}/boards`, { body: QA_BOARD, token: adminToken, expect: 201 });
+  const staff = await call<{ accessToken: string; user: { id: string } }>(baseUrl, 'POST', '/api/v1/auth/register', { body: STAFF, expect: 201 });
+  await call(baseUrl, 'PUT', `/api/v1/communities/${COMMUNITY.slug}/members/${staff.user.id}/role`, { body: { role: 'staff' }, token: adminToken, expect: 200 });
+  const staffIds = [staff.user.id, ...(await ensureAuthors(databaseUrl, ctx.communityId, EXTRA_STAFF, 'seed-staff', 'staff'))];
+
+  const progress = progressBar('seeding questions', 'questions');
+  const started = Date.now();
+  let seeded: Awaited<ReturnType<typeof seedQuestions>>;
+  try {
+    seeded = await seedQuestions(databaseUrl, {
+      communityId: ctx.communityId,
+      boardId: board.id,
+      askerIds: ctx.authorIds,
+      staffIds,
+      questions,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+  const seedSeconds = (Date.now() - started) / 1000;
+  const vacuumStarted = Date.now();
+  await analyzeTables(databaseUrl, { vacuum: true, checkpoint: true });
+  const vacuumSeconds = (Date.now() - vacuumStarted) / 1000;
+  process.stderr.write(
+    `seeded ${questions} questions (${seeded.staffAnswered} answered by staff, ${seeded.memberAccepted} with an accepted member answer) ` +
+      `in ${seedSeconds.toFixed(1)} s, VACUUM ANALYZE + CHECKPOINT ${vacuumSeconds.toFixed(1)} s\n`,
+  );
+  ctx.staffToken = staff.accessToken;
+  ctx.staffUserId = staff.user.id;
+  ctx.qaBoardId = board.id;
+  return {
+    staffToken: staff.accessToken,
+    staffUserId: staff.user.id,
+    qaBoardId: board.id,
+    questions,
+    staffAnswered: seeded.staffAnswered,
+    memberAccepted: seeded.memberAccepted,
+    seedSeconds,
+    vacuumSeconds,
+  };
+}
+
+const qa = (path: string) => `/api/v1/communities/${COMMUNITY.slug}/qa/${path}`;
+
+/**
+ * The Q&A reports, read by the staff account after seedQa; each has a latency target (p95) from the
+ * issue. Response times use the default range, the last 30 days: every seeded question.
+ */
+export const qaRoutes: BenchRoute[] = [
+  { name: ROUTE.responseTimes, method: 'GET', path: qa('response-times'), headers: (ctx) => bearer(ctx.staffToken), p95TargetMs: 100 },
+  { name: ROUTE.responseTimesSku, method: 'GET', path: qa(`response-times?sku=${QA_SKU}`), headers: (ctx) => bearer(ctx.staffToken), p95TargetMs: 100 },
+  // The first page (20) of the queue, oldest first.
+  { name: ROUTE.unanswered, method: 'GET', path: qa('unanswered'), headers: (ctx) => bearer(ctx.staffToken), p95TargetMs: 50 },
+  { name: ROUTE.unansweredSku, method: 'GET', path: qa(`unanswered?sku=${QA_SKU}`), headers: (ctx) => bearer(ctx.staffToken), p95TargetMs: 50 },
 ];
