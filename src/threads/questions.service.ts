@@ -156,9 +156,9 @@ export class QuestionsService {
    * Shares are over all questions asked in the range (unanswered ones count as not within).
    */
   async responseTimes(communityId: string, from: Date, to: Date, filter: QueueFilter): Promise<ResponseTimeStats> {
-    const [row] = await this.db.query<{ questions: number; answered: number; p50: number | null; p90: number | null; h1: number; h4: number; h24: number }>(
+    const [row] = await this.db.query<{ questions: number; answered: number; pct: number[] | null; h1: number; h4: number; h24: number }>(
       `WITH q AS (
-         SELECT EXTRACT(EPOCH FROM (first_staff_answer_at - created_at))::float AS secs
+         SELECT first_response_seconds AS secs
            FROM threads
           WHERE community_id = $1 AND kind = 'qa' AND deleted_at IS NULL
             AND created_at >= $2 AND created_at < $3
@@ -166,8 +166,7 @@ export class QuestionsService {
             AND ($5::text IS NULL OR product_skus @> ARRAY[$5::text]))
        SELECT count(*)::int AS questions,
               count(secs)::int AS answered,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50,
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90,
+              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY secs) AS pct,
               count(*) FILTER (WHERE secs <= 3600)::int AS h1,
               count(*) FILTER (WHERE secs <= 14400)::int AS h4,
               count(*) FILTER (WHERE secs <= 86400)::int AS h24
@@ -178,7 +177,7 @@ export class QuestionsService {
     return {
       questions: row.questions,
       answered: row.answered,
-      firstResponseSeconds: { p50: row.p50 === null ? null : Number(row.p50), p90: row.p90 === null ? null : Number(row.p90) },
+      firstResponseSeconds: { p50: row.pct?.[0] ?? null, p90: row.pct?.[1] ?? null },
       within: { '1h': share(row.h1), '4h': share(row.h4), '24h': share(row.h24) },
     };
   }
