@@ -75,8 +75,10 @@ function postViewColumns(viewerParam: string): string {
                 'bytes', a.bytes, 'width', a.width, 'height', a.height, 'reuse_consent_at', a.reuse_consent_at,
                 'reuse_consent_revoked_at', a.reuse_consent_revoked_at) ORDER BY a.created_at, a.id)
                 FROM attachments a WHERE a.post_id = p.id), '[]'::json) AS attachments_json,
-    ARRAY(SELECT r.kind FROM post_reactions r WHERE r.post_id = p.id AND r.user_id = ${viewerParam}::uuid ORDER BY r.kind) AS my_reactions,
-    (SELECT v.value FROM post_votes v WHERE v.post_id = p.id AND v.user_id = ${viewerParam}::uuid) AS my_vote`;
+    CASE WHEN ${viewerParam}::uuid IS NULL THEN '{}'::text[]
+         ELSE ARRAY(SELECT r.kind FROM post_reactions r WHERE r.post_id = p.id AND r.user_id = ${viewerParam}::uuid ORDER BY r.kind) END AS my_reactions,
+    CASE WHEN ${viewerParam}::uuid IS NULL THEN NULL
+         ELSE (SELECT v.value FROM post_votes v WHERE v.post_id = p.id AND v.user_id = ${viewerParam}::uuid) END AS my_vote`;
 }
 
 interface PostViewRow extends PostRow {
