@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { Actor } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
@@ -7,7 +8,7 @@ import { OptionalActor } from '../core/auth/decorators';
 import { CommonErrors } from '../core/errors/app-error';
 import { Page, PageQueryDto } from '../core/pagination/pagination';
 import { CommunitiesService } from '../communities/communities.service';
-import { PostView, ThreadView } from '../threads/dto/threads.dto';
+import { PostView, SKU, TAG, ThreadView } from '../threads/dto/threads.dto';
 import { ThreadsService } from '../threads/threads.service';
 
 export class SearchQueryDto extends PageQueryDto {
@@ -24,14 +25,13 @@ export class SearchQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @MaxLength(30)
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Matches(TAG, { message: 'tag is not a valid tag' })
   tag?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @Matches(SKU, { message: 'sku is not a valid SKU' })
   sku?: string;
 }
 
@@ -64,6 +64,6 @@ export class SearchController {
   async search(@OptionalActor() actor: Actor | null, @Param('slug') slug: string, @Query() query: SearchQueryDto): Promise<Page<SearchHitView>> {
     const community = await this.communities.resolve(slug, actor);
     if (!community) throw CommonErrors.notFound('Community');
-    return this.threads.search(actor, community.id, community.role, { ...query, tag: query.tag?.toLowerCase() });
+    return this.threads.search(actor, community.id, community.role, query);
   }
 }

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination/pagination';
-import { PostView, ThreadView } from '../../threads/dto/threads.dto';
+import { PostView, SKU, ThreadView } from '../../threads/dto/threads.dto';
 
 export class VoteDto {
   @ApiProperty({ enum: [1, -1, 0], description: '0 withdraws the vote' })
@@ -21,9 +21,8 @@ export class DuplicateDto {
   threadId: string;
 }
 
-const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export class QueueQueryDto extends PageQueryDto {
+/** `?board=&sku=` of the staff reports. */
+export class QaFilterDto {
   @ApiPropertyOptional({ description: 'Board id' })
   @IsOptional()
   @IsUUID('all')
@@ -35,7 +34,9 @@ export class QueueQueryDto extends PageQueryDto {
   sku?: string;
 }
 
-export class ResponseTimesQueryDto {
+export class QueueQueryDto extends IntersectionType(PageQueryDto, QaFilterDto) {}
+
+export class ResponseTimesQueryDto extends QaFilterDto {
   @ApiPropertyOptional({ description: 'ISO 8601; default: 30 days before `to`' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or time' })
@@ -45,16 +46,6 @@ export class ResponseTimesQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or time' })
   to?: string;
-
-  @ApiPropertyOptional({ description: 'Board id' })
-  @IsOptional()
-  @IsUUID('all')
-  board?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(SKU, { message: 'sku is not a valid SKU' })
-  sku?: string;
 }
 
 export class VoteResultView {

@@ -13,8 +13,8 @@ export const REACTION_KINDS = ['like', 'helpful', 'love', 'insightful'] as const
 export type ReactionKind = (typeof REACTION_KINDS)[number];
 export const THREAD_SORTS = ['latest', 'top', 'unanswered'] as const;
 
-const TAG = /^[a-z0-9][a-z0-9-]{0,29}$/;
-const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const TAG = /^[a-z0-9][a-z0-9-]{0,29}$/;
+export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const lowerTags = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v)) : value;
 const trimAll = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value);
