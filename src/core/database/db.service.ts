@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 
 interface TxContext {
@@ -36,16 +37,36 @@ export class Db {
     return (await this.execute<T>(sql, params)).rows;
   }
 
-  /** Raw SQL returning the rows and the number of rows affected. */
+  /**
+   * Raw SQL returning the rows and the number of rows affected. Parameterised statements go to the
+   * driver as named prepared statements (one name per SQL text), so PostgreSQL plans each query once
+   * per connection instead of on every request.
+   */
   async execute<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<{ rows: T[]; affected: number }> {
     const ctx = this.als.getStore();
     const runner = ctx?.queryRunner ?? this.dataSource.createQueryRunner();
     try {
-      const result = await runner.query(sql, params, true);
-      return { rows: (result.records ?? []) as T[], affected: result.affected ?? 0 };
+      if (!params.length) {
+        const result = await runner.query(sql, params, true);
+        return { rows: (result.records ?? []) as T[], affected: result.affected ?? 0 };
+      }
+      const client = (await runner.connect()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[]; rowCount: number | null }> };
+      const result = await client.query({ name: this.statementName(sql), text: sql, values: params });
+      return { rows: result.rows, affected: result.rowCount ?? 0 };
     } finally {
       if (!ctx) await runner.release();
     }
+  }
+
+  private readonly statementNames = new Map<string, string>();
+
+  private statementName(sql: string): string {
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `h${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+      if (this.statementNames.size < 10_000) this.statementNames.set(sql, name);
+    }
+    return name;
   }
 
   /** Runs `fn` after the outermost transaction commits (never if it rolls back). Outside a transaction: soon. */
@@ -93,14 +114,17 @@ export class Db {
   }
 }
 
+/** The PostgreSQL error under TypeORM's wrapper, or the driver's own error (prepared statements). */
+function pgError(err: unknown): { code?: string; constraint?: string } {
+  const e = err as { driverError?: { code?: string; constraint?: string }; code?: string; constraint?: string } | undefined;
+  return e?.driverError ?? e ?? {};
+}
+
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { driverError?: { code?: string; constraint?: string }; code?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code !== PG_UNIQUE_VIOLATION) return false;
-  return !constraint || e?.driverError?.constraint === constraint;
+  const e = pgError(err);
+  return e.code === PG_UNIQUE_VIOLATION && (!constraint || e.constraint === constraint);
 }
 
 export function isForeignKeyViolation(err: unknown): boolean {
-  const e = err as { driverError?: { code?: string }; code?: string };
-  return (e?.driverError?.code ?? e?.code) === PG_FOREIGN_KEY_VIOLATION;
+  return pgError(err).code === PG_FOREIGN_KEY_VIOLATION;
 }
