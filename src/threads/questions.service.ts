@@ -130,17 +130,30 @@ export class QuestionsService {
     let boardIds = await this.boards.visibleBoardIds(communityId, role);
     if (query.board) boardIds = boardIds.filter((b) => b === query.board);
     const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const params: unknown[] = [communityId, boardIds, limit + 1];
+    const where = [
+      't.community_id = $1',
+      "t.kind = 'qa'",
+      't.deleted_at IS NULL',
+      't.duplicate_of_thread_id IS NULL',
+      't.first_staff_answer_at IS NULL',
+      't.accepted_post_id IS NULL',
+      't.board_id = ANY($2::uuid[])',
+    ];
+    if (query.sku) {
+      params.push([query.sku]);
+      where.push(`t.product_skus @> $${params.length}::text[]`);
+    }
+    if (after) {
+      params.push(after[0], after[1]);
+      where.push(`(t.created_at, t.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
     const rows = await this.db.query<{ id: string; k: string; age: number }>(
       `SELECT t.id, t.created_at::text AS k, EXTRACT(EPOCH FROM (now() - t.created_at))::float AS age
-         FROM threads t
-        WHERE t.community_id = $1 AND t.kind = 'qa' AND t.deleted_at IS NULL AND t.duplicate_of_thread_id IS NULL
-          AND t.first_staff_answer_at IS NULL AND t.accepted_post_id IS NULL
-          AND t.board_id = ANY($2::uuid[])
-          AND ($3::text IS NULL OR t.product_skus @> ARRAY[$3::text])
-          AND ($4::timestamptz IS NULL OR (t.created_at, t.id) > ($4::timestamptz, $5::uuid))
+         FROM threads t WHERE ${where.join(' AND ')}
         ORDER BY t.created_at, t.id
-        LIMIT $6`,
-      [communityId, boardIds, query.sku ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+        LIMIT $3`,
+      params,
     );
     const views = new Map((await this.threads.threadViews(rows.slice(0, limit).map((r) => r.id))).map((v) => [v.id, v]));
     return toPage(
@@ -156,14 +169,19 @@ export class QuestionsService {
    * Shares are over all questions asked in the range (unanswered ones count as not within).
    */
   async responseTimes(communityId: string, from: Date, to: Date, filter: QueueFilter): Promise<ResponseTimeStats> {
+    // Filters are added only when given: a prepared statement's generic plan cannot use "$x IS NULL OR ...".
+    const params: unknown[] = [communityId, from, to];
+    const where = ["community_id = $1", "kind = 'qa'", 'deleted_at IS NULL', 'created_at >= $2', 'created_at < $3'];
+    if (filter.board) {
+      params.push(filter.board);
+      where.push(`board_id = $${params.length}::uuid`);
+    }
+    if (filter.sku) {
+      params.push([filter.sku]);
+      where.push(`product_skus @> $${params.length}::text[]`);
+    }
     const [row] = await this.db.query<{ questions: number; answered: number; pct: number[] | null; h1: number; h4: number; h24: number }>(
-      `WITH q AS (
-         SELECT first_response_seconds AS secs
-           FROM threads
-          WHERE community_id = $1 AND kind = 'qa' AND deleted_at IS NULL
-            AND created_at >= $2 AND created_at < $3
-            AND ($4::uuid IS NULL OR board_id = $4)
-            AND ($5::text IS NULL OR product_skus @> ARRAY[$5::text]))
+      `WITH q AS (SELECT first_response_seconds AS secs FROM threads WHERE ${where.join(' AND ')})
        SELECT count(*)::int AS questions,
               count(secs)::int AS answered,
               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY secs) AS pct,
@@ -171,7 +189,7 @@ export class QuestionsService {
               count(*) FILTER (WHERE secs <= 14400)::int AS h4,
               count(*) FILTER (WHERE secs <= 86400)::int AS h24
          FROM q`,
-      [communityId, from, to, filter.board ?? null, filter.sku ?? null],
+      params,
     );
     const share = (n: number) => (row.questions ? n / row.questions : 0);
     return {
