@@ -5,6 +5,8 @@ export class BoardsThreads1764060000000 implements MigrationInterface {
   name = 'BoardsThreads1764060000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // @mentions look members up by handle: the display name without whitespace, without case.
+    await q.query(`CREATE INDEX users_handle_idx ON users ((lower(regexp_replace(display_name, '\\s', '', 'g'))))`);
     await q.query(`
       CREATE TABLE boards (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -120,5 +122,6 @@ export class BoardsThreads1764060000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE attachments, post_reactions, post_revisions, posts, threads, boards`);
+    await q.query(`DROP INDEX users_handle_idx`);
   }
 }

@@ -191,15 +191,19 @@ export class CommunitiesService implements CommunityRoleResolver {
    * whitespace, compared case-insensitively; when several members share one, the earliest to join wins.
    */
   async membersByHandle(communityId: string, handles: string[]): Promise<Map<string, string>> {
-    if (!handles.length) return new Map();
-    const rows = await this.db.query<{ handle: string; user_id: string }>(
-      `SELECT DISTINCT ON (handle) lower(regexp_replace(u.display_name, '\\s', '', 'g')) AS handle, u.id AS user_id
-         FROM memberships m JOIN users u ON u.id = m.user_id
-        WHERE m.community_id = $1 AND lower(regexp_replace(u.display_name, '\\s', '', 'g')) = ANY($2::text[])
-        ORDER BY handle, m.joined_at`,
-      [communityId, handles.map((h) => h.toLowerCase())],
+    const users = await this.identity.usersByHandle(handles);
+    if (!users.size) return new Map();
+    const candidates = [...users.values()].flat();
+    const members = await this.db.query<{ user_id: string }>(
+      'SELECT user_id FROM memberships WHERE community_id = $1 AND user_id = ANY($2::uuid[]) ORDER BY joined_at, user_id',
+      [communityId, candidates],
     );
-    return new Map(rows.map((r) => [r.handle, r.user_id]));
+    const out = new Map<string, string>();
+    for (const [handle, ids] of users) {
+      const first = members.find((m) => ids.includes(m.user_id));
+      if (first) out.set(handle, first.user_id);
+    }
+    return out;
   }
 
   async resolve(slug: string, actor: Actor | null): Promise<CommunityContext | null> {

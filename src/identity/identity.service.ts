@@ -174,6 +174,22 @@ export class IdentityService implements AccessTokenVerifier {
     return out;
   }
 
+  /**
+   * Users whose handle is one of `handles` (a handle is the display name without whitespace,
+   * compared without case), as handle -> user ids. Uses the users_handle_idx expression index.
+   */
+  async usersByHandle(handles: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (!handles.length) return out;
+    const rows = await this.db.query<{ handle: string; id: string }>(
+      `SELECT lower(regexp_replace(display_name, '\\s', '', 'g')) AS handle, id FROM users
+        WHERE lower(regexp_replace(display_name, '\\s', '', 'g')) = ANY($1::text[])`,
+      [handles.map((h) => h.toLowerCase())],
+    );
+    for (const r of rows) out.set(r.handle, [...(out.get(r.handle) ?? []), r.id]);
+    return out;
+  }
+
   async userExists(id: string): Promise<boolean> {
     return (await this.db.repo(UserEntity).countBy({ id })) > 0;
   }

@@ -1,6 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, IntersectionType } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { Actor } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
@@ -8,10 +7,10 @@ import { OptionalActor } from '../core/auth/decorators';
 import { CommonErrors } from '../core/errors/app-error';
 import { Page, PageQueryDto } from '../core/pagination/pagination';
 import { CommunitiesService } from '../communities/communities.service';
-import { PostView, SKU, TAG, ThreadView } from '../threads/dto/threads.dto';
+import { PostView, TagSkuFilterDto, ThreadView } from '../threads/dto/threads.dto';
 import { ThreadsService } from '../threads/threads.service';
 
-export class SearchQueryDto extends PageQueryDto {
+export class SearchQueryDto extends IntersectionType(PageQueryDto, TagSkuFilterDto) {
   @ApiProperty({ description: 'Web-search syntax: words, "quoted phrases", -excluded, or', maxLength: 200 })
   @IsString()
   @Matches(/\S/, { message: 'q must not be blank' })
@@ -23,16 +22,6 @@ export class SearchQueryDto extends PageQueryDto {
   @IsUUID('all')
   board?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
-  @Matches(TAG, { message: 'tag is not a valid tag' })
-  tag?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(SKU, { message: 'sku is not a valid SKU' })
-  sku?: string;
 }
 
 class SearchHitView {

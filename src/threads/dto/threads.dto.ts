@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { trim } from '../../core/http/transforms';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
@@ -104,12 +104,8 @@ export class MoveThreadDto {
   boardId: string;
 }
 
-export class ListThreadsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: THREAD_SORTS, default: 'latest' })
-  @IsOptional()
-  @IsIn(THREAD_SORTS)
-  sort?: (typeof THREAD_SORTS)[number];
-
+/** `?tag=&sku=` filters, on board lists and search. */
+export class TagSkuFilterDto {
   @ApiPropertyOptional()
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
@@ -120,6 +116,13 @@ export class ListThreadsQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(SKU, { message: 'sku is not a valid SKU' })
   sku?: string;
+}
+
+export class ListThreadsQueryDto extends IntersectionType(PageQueryDto, TagSkuFilterDto) {
+  @ApiPropertyOptional({ enum: THREAD_SORTS, default: 'latest' })
+  @IsOptional()
+  @IsIn(THREAD_SORTS)
+  sort?: (typeof THREAD_SORTS)[number];
 }
 
 export class AttachmentView {
