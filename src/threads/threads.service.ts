@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
 import { Role, roleAtLeast } from '../core/auth/roles';
@@ -326,24 +327,31 @@ export class ThreadsService {
       }
       const rendered = await this.render(thread.community_id, dto.body);
       await this.enforcePostingLimits(actor, thread.community_id, role!, rendered.linkCount);
+      const id = randomUUID();
+      const base = { communityId: thread.community_id, boardId: thread.board_id, threadId, postId: id, authorId: actor.userId };
+      const withImages = (dto.attachmentIds ?? []).length > 0;
+      // Recorded before the thread's lock is taken, so the lock is held for one statement and the
+      // commit; anything failing below rolls the event back with the rest.
+      if (!withImages) await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: false }, thread.community_id);
       const [post] = await this.db.query<{ id: string; post_number: number; board_id: string; kind: string; first_staff_answer_at: Date | null; asker_id: string }>(
         `WITH t AS (
            UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
             WHERE id = $1 AND deleted_at IS NULL AND (NOT locked OR $3::boolean)
             RETURNING id, community_id, board_id, post_seq, kind, first_staff_answer_at, author_id)
-         INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
-         SELECT t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
+         INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
+         SELECT $8, t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
          RETURNING id, post_number, board_id,
                    (SELECT kind FROM t) AS kind, (SELECT first_staff_answer_at FROM t) AS first_staff_answer_at, (SELECT author_id FROM t) AS asker_id`,
-        [threadId, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, rendered.html, dto.replyToPostId ?? null],
+        [threadId, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, rendered.html, dto.replyToPostId ?? null, id],
       );
       if (!post) {
         const [current] = await this.db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM threads WHERE id = $1', [threadId]);
         throw !current || current.deleted_at ? ThreadsErrors.threadNotFound() : ThreadsErrors.locked();
       }
-      const attached = await this.attachments.attach(actor, thread.community_id, post.id, dto.attachmentIds ?? []);
-      const base = { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId };
-      await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: attached > 0 }, thread.community_id);
+      if (withImages) {
+        await this.attachments.attach(actor, thread.community_id, post.id, dto.attachmentIds!);
+        await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: true }, thread.community_id);
+      }
       // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
       if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
         const [answered] = await this.db.query<{ seconds: number }>(
