@@ -56,12 +56,6 @@ export class CommunitiesService implements CommunityRoleResolver {
     return toCommunityView(await this.findBySlug(slug));
   }
 
-  async getById(id: string): Promise<CommunityView> {
-    const community = await this.db.repo(CommunityEntity).findOneBy({ id });
-    if (!community) throw CommunitiesErrors.notFound();
-    return toCommunityView(community);
-  }
-
   /** Joins as a member. Joining again is not an error: it answers the existing membership (created: false). */
   async join(actor: Actor, slug: string): Promise<{ membership: MembershipView; created: boolean }> {
     const community = await this.findBySlug(slug);

@@ -59,16 +59,16 @@ export class QaService {
     const isAsker = ctx.thread.authorId === actor.userId && roleAtLeast(ctx.role, 'member');
     if (!isAsker && !roleAtLeast(ctx.role, 'moderator')) throw QaErrors.notAsker();
     await this.db.transaction(async () => {
-      const [current] = await this.db.query<{ accepted_post_id: string | null }>('SELECT accepted_post_id FROM threads WHERE id = $1 FOR UPDATE', [threadId]);
-      if (current.accepted_post_id === postId) return;
+      const current = await this.questions.lockMarks(threadId);
+      if (current.acceptedPostId === postId) return;
       await this.db.query(
         'INSERT INTO answer_acceptances (thread_id, post_id, previous_post_id, accepted_by) VALUES ($1, $2, $3, $4)',
-        [threadId, postId, current.accepted_post_id, actor.userId],
+        [threadId, postId, current.acceptedPostId, actor.userId],
       );
       await this.questions.setAccepted(threadId, postId);
       await this.events.record(
         'answer.accepted',
-        { ...postEvent(ctx), askerId: ctx.thread.authorId, acceptedBy: actor.userId, previousPostId: current.accepted_post_id },
+        { ...postEvent(ctx), askerId: ctx.thread.authorId, acceptedBy: actor.userId, previousPostId: current.acceptedPostId },
         ctx.post.communityId,
       );
     });
@@ -82,8 +82,8 @@ export class QaService {
     if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
     await this.db.transaction(async () => {
-      const [current] = await this.db.query<{ official_post_id: string | null }>('SELECT official_post_id FROM threads WHERE id = $1 FOR UPDATE', [ctx.thread.id]);
-      const isOfficial = current.official_post_id === postId;
+      const current = await this.questions.lockMarks(ctx.thread.id);
+      const isOfficial = current.officialPostId === postId;
       if (official === isOfficial) return;
       await this.questions.setOfficial(ctx.thread.id, official ? postId : null);
       await this.events.record('answer.official', { ...postEvent(ctx), markedBy: actor.userId, official }, ctx.post.communityId);

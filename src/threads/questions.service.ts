@@ -99,6 +99,15 @@ export class QuestionsService {
     return row.score;
   }
 
+  /** Locks the question's row for the caller's transaction and returns its accepted and official answers. */
+  async lockMarks(threadId: string): Promise<{ acceptedPostId: string | null; officialPostId: string | null }> {
+    const [row] = await this.db.query<{ accepted_post_id: string | null; official_post_id: string | null }>(
+      'SELECT accepted_post_id, official_post_id FROM threads WHERE id = $1 FOR UPDATE',
+      [threadId],
+    );
+    return { acceptedPostId: row?.accepted_post_id ?? null, officialPostId: row?.official_post_id ?? null };
+  }
+
   async setAccepted(threadId: string, postId: string): Promise<void> {
     await this.db.query('UPDATE threads SET accepted_post_id = $2 WHERE id = $1', [threadId, postId]);
   }

@@ -8,7 +8,6 @@ interface TxContext {
 }
 
 const PG_UNIQUE_VIOLATION = '23505';
-const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 /**
  * The database as services see it. `manager` and `repo()` resolve to the current transaction's
@@ -123,8 +122,4 @@ function pgError(err: unknown): { code?: string; constraint?: string } {
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = pgError(err);
   return e.code === PG_UNIQUE_VIOLATION && (!constraint || e.constraint === constraint);
-}
-
-export function isForeignKeyViolation(err: unknown): boolean {
-  return pgError(err).code === PG_FOREIGN_KEY_VIOLATION;
 }

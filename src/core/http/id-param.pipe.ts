@@ -13,6 +13,3 @@ export class IdParamPipe implements PipeTransform<string, string> {
   }
 }
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
