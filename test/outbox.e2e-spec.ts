@@ -5,7 +5,8 @@ import { DomainEvent, EventConsumer } from '../src/core/events/event-types';
 import { EventsService } from '../src/core/events/events.service';
 import { LOGGER } from '../src/core/logging/logger';
 import { describeIfPostgres, startApp, TestApp } from './support/app';
-import { createCommunity, eventually, loginAdmin, registerUser, unique } from './support/factories';
+import { createBoard, createThread, NO_LIMITS, reply, setSettings } from './support/content';
+import { createCommunity, createMember, eventually, loginAdmin, registerUser, unique } from './support/factories';
 
 type Handler = (event: DomainEvent) => Promise<void> | void;
 
@@ -50,6 +51,38 @@ describe('event outbox', () => {
         [user.id, communityId],
       );
       expect(Number(count)).toBe(1);
+    } finally {
+      events.unregister(name);
+    }
+  });
+
+  it("dispatches a reply's post.created, recorded by the reply's single statement, once; a refused reply records nothing", async () => {
+    const seen: DomainEvent[] = [];
+    const name = unique('replies');
+    events.register(consumer(name, ['post.created'], (e) => void seen.push(e)));
+    try {
+      const admin = await loginAdmin(t.http);
+      const { id: communityId, slug } = await createCommunity(t.http, admin.accessToken);
+      await setSettings(t.http, admin.accessToken, slug, NO_LIMITS);
+      const board = await createBoard(t.http, admin.accessToken, slug, { slug: 'general' });
+      const member = await createMember(t.http, admin.accessToken, slug);
+      const thread = await createThread(t.http, member.accessToken, board.id);
+      const post = await reply(t.http, member.accessToken, thread.id, 'a reply to deliver');
+      const event = await eventually(() => seen.find((e) => (e.data as { postId: string }).postId === post.id));
+      expect(event).toEqual({
+        id: expect.stringMatching(/^\d+$/),
+        type: 'post.created',
+        communityId,
+        data: { communityId, boardId: board.id, threadId: thread.id, postId: post.id, authorId: member.id, replyToPostId: null, hasImage: false },
+        createdAt: expect.any(Date),
+      });
+      // Locked: the statement inserts no post, so it records no event either.
+      expect((await t.http.post(`/api/v1/threads/${thread.id}/lock`, undefined, { token: admin.accessToken })).status).toBe(200);
+      expect((await t.http.post(`/api/v1/threads/${thread.id}/posts`, { body: 'too late' }, { token: member.accessToken })).status).toBe(409);
+      await t.app.get(EventDispatcher).idle();
+      const rows = await db.query<{ post_id: string }>(`SELECT data->>'postId' AS post_id FROM events WHERE type = 'post.created' AND data->>'threadId' = $1`, [thread.id]);
+      expect(rows).toEqual([{ post_id: post.id }]);
+      expect(seen.filter((e) => (e.data as { threadId: string }).threadId === thread.id)).toHaveLength(1);
     } finally {
       events.unregister(name);
     }

@@ -119,6 +119,13 @@ export class BoardsService {
     return { board: toBoardView(row), role };
   }
 
+  /** As getAccessible, for a caller whose role in the board's community is already known (read with the row that named the board). */
+  async accessibleWithRole(boardId: string, role: Role | null): Promise<AccessibleBoard> {
+    const row = await this.findRow(boardId);
+    if (!row || !canSeeBoard(row.visibility, role)) throw BoardsErrors.notFound();
+    return { board: toBoardView(row), role };
+  }
+
   /** Ids of the community's boards the role can see: the search and list filters. */
   async visibleBoardIds(communityId: string, role: Role | null): Promise<string[]> {
     const rows = await this.db.query<{ id: string }>(

@@ -163,6 +163,21 @@ export class CommunitiesService implements CommunityRoleResolver {
     return row?.role ?? null;
   }
 
+  /**
+   * SQL for the membership role of the user in parameter `userParam` (a uuid, or NULL for a guest) in the
+   * community `communityIdSql`: lets a service read the caller's role in the same query as the row that
+   * names the community, instead of a second round trip. Pass the result through effectiveRole().
+   */
+  membershipRoleSql(communityIdSql: string, userParam: string): string {
+    return `(SELECT m.role FROM memberships m WHERE m.community_id = ${communityIdSql} AND m.user_id = ${userParam}::uuid)`;
+  }
+
+  /** The caller's role given their membership role (as membershipRoleSql read it): the platform admin is admin everywhere. */
+  effectiveRole(actor: Actor | null, membershipRole: Role | null): Role | null {
+    if (!actor) return null;
+    return actor.isPlatformAdmin ? 'admin' : membershipRole;
+  }
+
   /** For routes addressed by another resource's id: throws 403 unless the caller holds `minimum` there. */
   async requireRole(actor: Actor | null, communityId: string, minimum: Role): Promise<Role> {
     if (!actor) throw CommonErrors.unauthenticated();

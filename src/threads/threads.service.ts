@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
-import { Role, roleAtLeast } from '../core/auth/roles';
+import { Role, roleAtLeast, ROLES } from '../core/auth/roles';
 import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db } from '../core/database/db.service';
 import { CommonErrors } from '../core/errors/app-error';
@@ -90,6 +90,13 @@ interface PostViewRow extends PostRow {
   my_vote: number | null;
 }
 
+interface PostingLimits {
+  /** Seconds between posts that apply to the caller (0: none). */
+  cooldown: number;
+  /** TOO_MANY_LINKS, when the post breaks the new-member link limit. */
+  error: Error | null;
+}
+
 const DELETED_USER: UserView = { id: '', displayName: '(deleted)', avatarUrl: null };
 
 /** A thread the caller can see, with the caller's role in its community. */
@@ -126,7 +133,7 @@ export class ThreadsService {
     const skus = dto.productSkus ?? [];
     const threadId = await this.db.transaction(async () => {
       const rendered = await this.render(board.communityId, dto.body);
-      await this.enforcePostingLimits(actor, board.communityId, role!, rendered.linkCount);
+      await this.enforcePostingLimits(actor, board.communityId, await this.postingLimits(actor, board.communityId, role!, rendered.linkCount));
       const [thread] = await this.db.query<{ id: string }>(
         `INSERT INTO threads (community_id, board_id, author_id, title, tags, product_skus, post_seq, last_poster_id, kind)
          VALUES ($1, $2, $3, $4, $5::text[], $6::text[], 1, $3, $7) RETURNING id`,
@@ -266,30 +273,46 @@ export class ThreadsService {
    * question first and then the answers by score (ties: oldest first).
    */
   async listPosts(actor: Actor | null, threadId: string, query: { sort?: 'oldest' | 'score'; limit?: number; cursor?: string }): Promise<Page<PostView>> {
-    const { access } = await this.threadAccess(actor, threadId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const seeHidden = roleAtLeast(access.role, 'moderator');
     const byScore = query.sort === 'score';
     const after = decodeCursor(query.cursor, byScore ? 3 : 1) as number[] | null;
     if (after && !after.every((n) => Number.isInteger(n))) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
-    // Sort key: (is an answer, -score, post number); the question (post 1) sorts first.
-    const viewer = actor?.userId ?? null;
-    const rows = await this.db.query<PostViewRow>(
-      byScore
-        ? `SELECT ${postViewColumns('$7')} FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden)
-              AND ($4::int IS NULL OR ((p.post_number > 1)::int, -p.score, p.post_number) > ($4::int, $5::int, $6::int))
-            ORDER BY (p.post_number > 1), p.score DESC, p.post_number LIMIT $2`
-        : `SELECT ${postViewColumns('$5')} FROM posts p JOIN threads t ON t.id = p.thread_id
-            WHERE p.thread_id = $1 AND p.deleted_at IS NULL AND ($3::boolean OR NOT p.hidden) AND p.post_number > COALESCE($4::int, 0)
-            ORDER BY p.post_number LIMIT $2`,
-      byScore
-        ? [threadId, limit + 1, seeHidden, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, viewer]
-        : [threadId, limit + 1, seeHidden, after?.[0] ?? null, viewer],
+    // One round trip: the thread (for the visibility check), the caller's role and the page. The page
+    // is read before the check and thrown away when the board is hidden from the caller. Hidden posts
+    // are listed for moderators and above (and the platform admin, $4).
+    // Sort key by score: (is an answer, -score, post number); the question (post 1) sorts first.
+    const viewerRole = this.communities.membershipRoleSql('t.community_id', '$3');
+    const rows = await this.db.query<PostViewRow & { t_board_id: string; viewer_role: Role | null }>(
+      `SELECT t.board_id AS t_board_id, ${viewerRole} AS viewer_role, page.*
+         FROM threads t
+         LEFT JOIN LATERAL (
+           SELECT ${postViewColumns('$3')} FROM posts p
+            WHERE p.thread_id = t.id AND p.deleted_at IS NULL
+              AND (NOT p.hidden OR $4::boolean OR ${viewerRole} = ANY($5::text[]))
+              ${
+                byScore
+                  ? `AND ($6::int IS NULL OR ((p.post_number > 1)::int, -p.score, p.post_number) > ($6::int, $7::int, $8::int))
+            ORDER BY (p.post_number > 1), p.score DESC, p.post_number`
+                  : `AND p.post_number > COALESCE($6::int, 0)
+            ORDER BY p.post_number`
+              }
+            LIMIT $2) page ON true
+        WHERE t.id = $1 AND t.deleted_at IS NULL`,
+      [
+        threadId,
+        limit + 1,
+        actor?.userId ?? null,
+        actor?.isPlatformAdmin ?? false,
+        ROLES.filter((r) => roleAtLeast(r, 'moderator')),
+        ...(byScore ? [after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null] : [after?.[0] ?? null]),
+      ],
     );
-    const views = await this.toPostViews(actor, rows.slice(0, limit));
+    if (!rows.length) throw ThreadsErrors.threadNotFound();
+    await this.boardAccess(actor, rows[0].t_board_id, rows[0].viewer_role, ThreadsErrors.threadNotFound);
+    const found = rows[0].id === null ? [] : rows;
+    const views = await this.toPostViews(actor, found.slice(0, limit));
     return toPage(
-      rows,
+      found,
       limit,
       (_r) => views.shift()!,
       (r) => (byScore ? [r.post_number > 1 ? 1 : 0, -r.score, r.post_number] : [r.post_number]),
@@ -312,46 +335,28 @@ export class ThreadsService {
   }
 
   /**
-   * Checks, limits and rendering come first; the thread's row lock is taken last, by the statement
-   * that numbers the reply and inserts it, so concurrent replies to one thread queue only for the
-   * few statements that must be ordered.
+   * Checks, limits and rendering come first. The write itself is one statement: it numbers the reply
+   * under the thread's row lock, updates the counters, inserts the post and records `post.created`.
+   * A statement is atomic, so a plain reply needs no transaction (and none of its round trips). A
+   * transaction wraps it only when more must commit with it: a cooldown's per-member lock and check,
+   * attached images, or a staff answer that stops a question's response-time clock.
    */
   async reply(actor: Actor, threadId: string, dto: CreatePostDto): Promise<PostView> {
     const { thread, access } = await this.threadAccess(actor, threadId);
     const role = access.role;
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
-    const postId = await this.db.transaction(async () => {
-      if (dto.replyToPostId) {
-        const [target] = await this.db.query('SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2 AND deleted_at IS NULL', [dto.replyToPostId, threadId]);
-        if (!target) throw ThreadsErrors.replyToOtherThread();
-      }
-      const rendered = await this.render(thread.community_id, dto.body);
-      await this.enforcePostingLimits(actor, thread.community_id, role!, rendered.linkCount);
-      const id = randomUUID();
-      const base = { communityId: thread.community_id, boardId: thread.board_id, threadId, postId: id, authorId: actor.userId };
-      const withImages = (dto.attachmentIds ?? []).length > 0;
-      // Recorded before the thread's lock is taken, so the lock is held for one statement and the
-      // commit; anything failing below rolls the event back with the rest.
-      if (!withImages) await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: false }, thread.community_id);
-      const [post] = await this.db.query<{ id: string; post_number: number; board_id: string; kind: string; first_staff_answer_at: Date | null; asker_id: string }>(
-        `WITH t AS (
-           UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
-            WHERE id = $1 AND deleted_at IS NULL AND (NOT locked OR $3::boolean)
-            RETURNING id, community_id, board_id, post_seq, kind, first_staff_answer_at, author_id)
-         INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
-         SELECT $8, t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
-         RETURNING id, post_number, board_id,
-                   (SELECT kind FROM t) AS kind, (SELECT first_staff_answer_at FROM t) AS first_staff_answer_at, (SELECT author_id FROM t) AS asker_id`,
-        [threadId, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, rendered.html, dto.replyToPostId ?? null, id],
-      );
-      if (!post) {
-        const [current] = await this.db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM threads WHERE id = $1', [threadId]);
-        throw !current || current.deleted_at ? ThreadsErrors.threadNotFound() : ThreadsErrors.locked();
-      }
-      if (withImages) {
-        await this.attachments.attach(actor, thread.community_id, post.id, dto.attachmentIds!);
-        await this.events.record('post.created', { ...base, replyToPostId: dto.replyToPostId ?? null, hasImage: true }, thread.community_id);
-      }
+    if (dto.replyToPostId) {
+      const [target] = await this.db.query('SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2 AND deleted_at IS NULL', [dto.replyToPostId, threadId]);
+      if (!target) throw ThreadsErrors.replyToOtherThread();
+    }
+    const rendered = await this.render(thread.community_id, dto.body);
+    const limits = await this.postingLimits(actor, thread.community_id, role!, rendered.linkCount);
+    const attachmentIds = dto.attachmentIds ?? [];
+    const answersQuestion = thread.kind === 'qa' && !thread.first_staff_answer_at && roleAtLeast(role, 'staff');
+    const write = async () => {
+      await this.enforcePostingLimits(actor, thread.community_id, limits);
+      const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0);
+      if (attachmentIds.length) await this.attachments.attach(actor, thread.community_id, post.id, attachmentIds);
       // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
       if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
         const [answered] = await this.db.query<{ seconds: number }>(
@@ -360,12 +365,53 @@ export class ThreadsService {
            RETURNING EXTRACT(EPOCH FROM (threads.first_staff_answer_at - threads.created_at))::float AS seconds`,
           [threadId, post.id],
         );
-        await this.events.record('question.answered_by_staff', { ...base, askerId: post.asker_id, responseSeconds: answered.seconds }, thread.community_id);
+        await this.events.record(
+          'question.answered_by_staff',
+          { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: post.asker_id, responseSeconds: answered.seconds },
+          thread.community_id,
+        );
       }
-      return post.id;
-    });
-    const [view] = await this.postsByIds(actor, [postId], role);
+      return post;
+    };
+    const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
+    if (attachmentIds.length) return (await this.postsByIds(actor, [post.id], role))[0];
+    // Everything the view shows is known: the statement returned the row, and a new post has no reactions or votes.
+    const [view] = await this.toPostViews(actor, [{ ...post, attachments_json: [], my_reactions: [], my_vote: null }]);
     return view;
+  }
+
+  /** The reply's one statement (see reply()); 404 or LOCKED when the thread was deleted or locked since it was read. */
+  private async insertReply(actor: Actor, thread: ThreadRow, role: Role, dto: CreatePostDto, html: string, hasImage: boolean) {
+    const id = randomUUID();
+    const params: unknown[] = [thread.id, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, html, dto.replyToPostId ?? null, id];
+    const event = this.events.recordInStatement(
+      'post.created',
+      { communityId: thread.community_id, boardId: thread.board_id, threadId: thread.id, postId: id, authorId: actor.userId, replyToPostId: dto.replyToPostId ?? null, hasImage },
+      thread.community_id,
+      params,
+      'p',
+    );
+    const [post] = await this.db.query<PostRow & { thread_accepted_post_id: string | null; thread_official_post_id: string | null; kind: string; first_staff_answer_at: Date | null; asker_id: string }>(
+      `WITH t AS (
+         UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
+          WHERE id = $1 AND deleted_at IS NULL AND (NOT locked OR $3::boolean)
+          RETURNING id, community_id, board_id, post_seq, kind, first_staff_answer_at, author_id, accepted_post_id, official_post_id),
+       p AS (
+         INSERT INTO posts AS p (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
+         SELECT $8, t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
+         RETURNING ${POST_COLUMNS}),
+       ${event.ctes}
+       SELECT p.*, t.accepted_post_id AS thread_accepted_post_id, t.official_post_id AS thread_official_post_id,
+              t.kind, t.first_staff_answer_at, t.author_id AS asker_id
+         FROM p, t`,
+      params,
+    );
+    if (!post) {
+      const [current] = await this.db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM threads WHERE id = $1', [thread.id]);
+      throw !current || current.deleted_at ? ThreadsErrors.threadNotFound() : ThreadsErrors.locked();
+    }
+    event.recorded();
+    return post;
   }
 
   /** The author or a moderator edits; the previous body is kept as a revision. */
@@ -506,13 +552,23 @@ export class ThreadsService {
 
   // ---- helpers -------------------------------------------------------------------------------
 
+  /** The thread and the caller's role, read in one query; 404 unless the caller can see its board. */
   private async threadAccess(actor: Actor | null, threadId: string): Promise<ThreadAccess> {
-    const [thread] = await this.db.query<ThreadRow>(`SELECT ${THREAD_COLUMNS} FROM threads t WHERE t.id = $1 AND t.deleted_at IS NULL`, [threadId]);
+    const [thread] = await this.db.query<ThreadRow & { viewer_role: Role | null }>(
+      `SELECT ${THREAD_COLUMNS}, ${this.communities.membershipRoleSql('t.community_id', '$2')} AS viewer_role
+         FROM threads t WHERE t.id = $1 AND t.deleted_at IS NULL`,
+      [threadId, actor?.userId ?? null],
+    );
     if (!thread) throw ThreadsErrors.threadNotFound();
+    return { thread, access: await this.boardAccess(actor, thread.board_id, thread.viewer_role, ThreadsErrors.threadNotFound) };
+  }
+
+  /** The board's access for a caller whose membership role was read with the row; `notFound` when it is hidden from them. */
+  private async boardAccess(actor: Actor | null, boardId: string, membershipRole: Role | null, notFound: () => Error): Promise<AccessibleBoard> {
     try {
-      return { thread, access: await this.boards.getAccessible(actor, thread.board_id) };
+      return await this.boards.accessibleWithRole(boardId, this.communities.effectiveRole(actor, membershipRole));
     } catch {
-      throw ThreadsErrors.threadNotFound();
+      throw notFound();
     }
   }
 
@@ -523,30 +579,26 @@ export class ThreadsService {
   }
 
   private async postAccess(actor: Actor | null, postId: string): Promise<{ post: PostRow; role: Role | null }> {
-    const [post] = await this.db.query<PostRow>(
-      `SELECT ${POST_COLUMNS} FROM posts p JOIN threads t ON t.id = p.thread_id
+    const [post] = await this.db.query<PostRow & { viewer_role: Role | null }>(
+      `SELECT ${POST_COLUMNS}, ${this.communities.membershipRoleSql('p.community_id', '$2')} AS viewer_role
+         FROM posts p JOIN threads t ON t.id = p.thread_id
         WHERE p.id = $1 AND p.deleted_at IS NULL AND t.deleted_at IS NULL`,
-      [postId],
+      [postId, actor?.userId ?? null],
     );
     if (!post) throw ThreadsErrors.postNotFound();
-    let role: Role | null;
-    try {
-      role = (await this.boards.getAccessible(actor, post.board_id)).role;
-    } catch {
-      throw ThreadsErrors.postNotFound();
-    }
+    const { role } = await this.boardAccess(actor, post.board_id, post.viewer_role, ThreadsErrors.postNotFound);
     if (post.hidden && !roleAtLeast(role, 'moderator') && post.author_id !== actor?.userId) throw ThreadsErrors.postNotFound();
     return { post, role };
   }
 
   /**
    * Cooldowns and the new-member link limit, from the community's settings; staff and above are
-   * exempt. With a cooldown, it runs under a per-member advisory lock in the posting transaction,
-   * so two posts sent at once cannot both slip through. Whether the member is new is only looked
-   * up when it changes the outcome.
+   * exempt. Returns the cooldown that applies (0: none) and the link-limit error, if any: the caller
+   * runs enforcePostingLimits() with them in the posting transaction. Whether the member is new is
+   * only looked up when it changes the outcome.
    */
-  private async enforcePostingLimits(actor: Actor, communityId: string, role: Role, linkCount: number) {
-    if (roleAtLeast(role, 'staff')) return;
+  private async postingLimits(actor: Actor, communityId: string, role: Role, linkCount: number): Promise<PostingLimits> {
+    if (roleAtLeast(role, 'staff')) return { cooldown: 0, error: null };
     const settings = await this.communities.getSettings(communityId);
     let isNew: boolean | undefined;
     const newMember = async () => (isNew ??= await this.isNewMember(actor.userId, communityId, settings.newMemberDays, settings.newMemberPosts));
@@ -556,16 +608,26 @@ export class ThreadsService {
         : (await newMember())
           ? settings.newMemberPostCooldownSeconds
           : settings.postCooldownSeconds;
-    if (cooldown > 0) {
+    const error = linkCount > settings.newMemberMaxLinks && (await newMember()) ? ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks) : null;
+    return { cooldown, error };
+  }
+
+  /**
+   * The cooldown (429) first, then the link limit (422). With a cooldown, it runs under a per-member
+   * advisory lock held by the posting transaction, so two posts sent at once cannot both slip through.
+   */
+  private async enforcePostingLimits(actor: Actor, communityId: string, limits: PostingLimits) {
+    if (limits.cooldown > 0) {
+      if (!this.db.inTransaction) throw new Error('a cooldown is enforced inside the posting transaction');
       await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`post:${communityId}:${actor.userId}`]);
       const [last] = await this.db.query<{ wait: number }>(
         `SELECT EXTRACT(EPOCH FROM (created_at + make_interval(secs => $3) - now()))::float AS wait
            FROM posts WHERE community_id = $1 AND author_id = $2 ORDER BY created_at DESC LIMIT 1`,
-        [communityId, actor.userId, cooldown],
+        [communityId, actor.userId, limits.cooldown],
       );
       if (last && last.wait > 0) throw ThreadsErrors.cooldown(last.wait);
     }
-    if (linkCount > settings.newMemberMaxLinks && (await newMember())) throw ThreadsErrors.tooManyLinks(settings.newMemberMaxLinks);
+    if (limits.error) throw limits.error;
   }
 
   /** New until both newMemberDays have passed since joining and newMemberPosts posts were made. */

@@ -1,5 +1,5 @@
 // Minimal typings for the parts of autocannon 8 the benchmark harness uses (the package ships none).
-// Extend here when a route needs more (e.g. `requests` with `setupRequest` for per-request bodies).
+// Extend here when a route needs more.
 declare module 'autocannon' {
   namespace autocannon {
     interface Options {
@@ -13,6 +13,15 @@ declare module 'autocannon' {
       /** Per-request timeout, seconds. */
       timeout?: number;
       title?: string;
+      /** Requests each connection sends in turn; setupRequest may rewrite one just before it is sent. */
+      requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: RequestParams) => RequestParams }>;
+    }
+
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
     }
 
     interface Histogram {

@@ -43,6 +43,11 @@ export interface BenchRoute {
    * or creating something without a unique constraint).
    */
   setup?: (ctx: BenchContext) => Promise<Partial<RequestSpec> | void>;
+  /**
+   * Variations that successive requests of the run take in turn, across all connections (e.g. many
+   * members replying to many threads): each overrides the path and adds headers. Resolved after setup.
+   */
+  rotate?: (ctx: BenchContext) => Array<{ path?: string; headers?: Record<string, string> }>;
   /** The route every other one is compared with (`vs baseline`); defaults to the first route. */
   baseline?: boolean;
   /** Measured again after the large seed (read routes whose cost may grow with the data). */
@@ -327,6 +332,18 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
   }
 
   const options: autocannon.Options = { url, method: route.method, connections: settings.connections, headers, body, title: route.name };
+  const variations = route.rotate?.(ctx) ?? [];
+  if (variations.length) {
+    let next = 0;
+    options.requests = [
+      {
+        setupRequest: (req) => {
+          const v = variations[next++ % variations.length];
+          return { ...req, path: v.path ?? req.path, headers: { ...req.headers, ...v.headers } };
+        },
+      },
+    ];
+  }
   if (settings.warmup > 0) {
     await autocannon({ ...options, duration: settings.warmup });
     await opts.settle?.();

@@ -15,6 +15,9 @@ export const QA_BOARD = { slug: 'questions', name: 'Questions', kind: 'qa', visi
 export const STAFF = { email: 'bench-staff@hearth.test', password: 'bench staff password 1', displayName: 'Bench staff' };
 /** Extra staff accounts (SQL, no password) the seeded staff answers are spread over, besides STAFF. */
 export const EXTRA_STAFF = 4;
+/** The spread reply route: members taking turns, and the seeded threads they reply to. */
+export const REPLY_MEMBERS = 50;
+export const REPLY_THREADS = 200;
 /** One of the 50 seeded SKUs (about 2% of the questions). */
 export const QA_SKU = 'SKU-7';
 
@@ -110,6 +113,7 @@ export const ROUTE = {
   threadPosts: 'thread posts',
   boardThreads: 'board threads',
   reply: 'reply',
+  replyHotThread: 'reply, one thread',
   search: 'search',
   responseTimes: 'response-times',
   responseTimesSku: 'response-times sku',
@@ -131,9 +135,40 @@ export const routes: BenchRoute[] = [
   { name: ROUTE.threadPosts, method: 'GET', path: (ctx) => `/api/v1/threads/${seeded(ctx).readThreadId}/posts?limit=20`, rerunAtScale: true },
   // First page of the board's threads, latest activity first, as a guest.
   { name: ROUTE.boardThreads, method: 'GET', path: (ctx) => `/api/v1/boards/${seeded(ctx).boardId}/threads?sort=latest`, rerunAtScale: true },
-  // Replies by the member, to a thread of their own so the thread read above is not touched.
+  // Replies as a busy community sends them: REPLY_MEMBERS members taking turns, each request to the next of
+  // REPLY_THREADS seeded threads (not the thread read above), so requests queue on a thread's row lock only
+  // as often as real traffic would.
   {
     name: ROUTE.reply,
+    method: 'POST',
+    path: '/api/v1/threads/:id/posts',
+    body: { body: 'benchmark reply: works fine after the firmware update' },
+    setup: async (ctx) => {
+      const c = seeded(ctx);
+      const tokens: string[] = [];
+      for (let i = 0; i < REPLY_MEMBERS; i++) {
+        const m = await call<{ accessToken: string }>(ctx.baseUrl, 'POST', '/api/v1/auth/register', {
+          body: { email: `bench-replier-${i}@hearth.test`, password: `bench replier password ${i}`, displayName: `Replier ${i}` },
+          expect: 201,
+        });
+        await call(ctx.baseUrl, 'POST', `/api/v1/communities/${COMMUNITY.slug}/join`, { token: m.accessToken, expect: 201 });
+        tokens.push(m.accessToken);
+      }
+      const threads = c.threadIds.filter((id) => id !== c.readThreadId).slice(0, REPLY_THREADS);
+      // Request k: member k mod REPLY_MEMBERS replies to thread k mod REPLY_THREADS.
+      ctx.replyRotation = Array.from({ length: Math.max(tokens.length, threads.length) }, (_, k) => ({
+        path: `/api/v1/threads/${threads[k % threads.length]}/posts`,
+        headers: bearer(tokens[k % tokens.length]),
+      }));
+      const first = (ctx.replyRotation as Array<{ path: string; headers: Record<string, string> }>)[0];
+      return { path: first.path, headers: first.headers };
+    },
+    rotate: (ctx) => ctx.replyRotation as Array<{ path: string; headers: Record<string, string> }>,
+  },
+  // The worst case: every connection replies as one member to one thread (a thread of their own, so the
+  // thread read above is not touched). Replies to one thread take its row lock in turn, by design.
+  {
+    name: ROUTE.replyHotThread,
     method: 'POST',
     path: '/api/v1/threads/:id/posts',
     headers: (ctx) => bearer(ctx.memberToken),

@@ -127,9 +127,13 @@ async function boardCounts(databaseUrl: string, boardId: string): Promise<{ thre
   }
 }
 
+/** BENCH_ONLY: a regular expression over route names; the baseline always runs. */
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const selected = (route: BenchRoute) => route.baseline || !only || only.test(route.name);
+
 async function measure(baseUrl: string, list: BenchRoute[], ctx: SeededContext, settings: BenchSettings, label = ''): Promise<RouteResult[]> {
   const results: RouteResult[] = [];
-  for (const route of list) {
+  for (const route of list.filter(selected)) {
     process.stderr.write(`${label}${route.name}: ${settings.warmup} s warm-up + ${settings.duration} s...\n`);
     // Between runs, let the server finish what autocannon left in flight, so no run measures the previous one's tail.
     const settle = async () => {

@@ -38,15 +38,45 @@ export class EventsService {
     this.recordedListeners.push(listener);
   }
 
+  /**
+   * For a write that is a single statement (atomic on its own, so it needs no transaction and its
+   * BEGIN/COMMIT round trips): CTEs that record the event, and its delivery rows, for each row the CTE
+   * `sourceCte` returns (one row: the write happened; none: no event). Appends its parameters to
+   * `params`. Call `recorded()` once the statement has run: it wakes the dispatcher (after the commit,
+   * when the statement runs inside a transaction).
+   */
+  recordInStatement<T extends DomainEventType>(
+    type: T,
+    data: DomainEventMap[T],
+    communityId: string | null,
+    params: unknown[],
+    sourceCte: string,
+  ): { ctes: string; recorded: () => void } {
+    const names = this.consumersOf(type);
+    params.push(type, communityId, JSON.stringify(data));
+    const n = params.length;
+    let ctes = `hearth_event AS (INSERT INTO events (type, community_id, data) SELECT $${n - 2}, $${n - 1}::uuid, $${n}::jsonb FROM ${sourceCte} RETURNING id)`;
+    if (names.length) {
+      params.push(names);
+      ctes += `, hearth_event_deliveries AS (INSERT INTO event_deliveries (event_id, consumer) SELECT e.id, unnest($${params.length}::text[]) FROM hearth_event e)`;
+    }
+    const recorded = () => {
+      if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+    };
+    return { ctes, recorded };
+  }
+
+  private consumersOf(type: DomainEventType): string[] {
+    return [...this.consumers.values()].filter((c) => c.types === '*' || c.types.includes(type)).map((c) => c.name);
+  }
+
   async record<T extends DomainEventType>(type: T, data: DomainEventMap[T], communityId: string | null = null): Promise<string> {
     if (!this.db.inTransaction) throw new Error(`events.record('${type}') must run inside db.transaction()`);
     const [row] = await this.db.query<{ id: string }>(
       'INSERT INTO events (type, community_id, data) VALUES ($1, $2, $3::jsonb) RETURNING id',
       [type, communityId, JSON.stringify(data)],
     );
-    const names = [...this.consumers.values()]
-      .filter((c) => c.types === '*' || c.types.includes(type))
-      .map((c) => c.name);
+    const names = this.consumersOf(type);
     if (names.length) {
       await this.db.query(
         'INSERT INTO event_deliveries (event_id, consumer) SELECT $1::bigint, unnest($2::text[])',
