@@ -15,6 +15,7 @@ import { CommonErrors } from './core/errors/app-error';
 import { flattenValidationErrors } from './core/errors/problem';
 import { ProblemFilter } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
+import { GuestCache } from './core/http/guest-cache';
 import { installMetrics } from './core/http/metrics';
 import { createLogger, PinoNestLogger } from './core/logging/logger';
 import { ENTITIES } from './entities';
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await runMigrations(database.dataSource, logger);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const guestCache = new GuestCache(config.guestCacheSeconds, redis, logger);
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -66,6 +68,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       redis,
       dispatcher: { ...DEFAULT_DISPATCHER_OPTIONS, ...options.dispatcher },
       rateLimitPrefix: options.rateLimitPrefix ?? 'hearth',
+      guestCache,
     }),
     adapter,
     { logger: new PinoNestLogger(logger) },
@@ -98,6 +101,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Uploads stream through their own limits (10 MiB, one file), not the 1 MiB JSON body limit.
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 5, parts: 6 } });
   installMetrics(fastify);
+  // After helmet and CORS, whose headers a cached answer needs too.
+  await guestCache.install(fastify);
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
@@ -139,6 +144,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     database,
     close: async () => {
       await app.close();
+      await guestCache.close();
       redis?.disconnect();
       if (!options.database) await database.close();
     },

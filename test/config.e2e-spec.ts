@@ -25,6 +25,7 @@ describe('configuration', () => {
       webhookAllowPrivateNetworks: false,
       corsOrigins: null,
       trustProxy: false,
+      guestCacheSeconds: 10,
     });
   });
 
@@ -43,6 +44,7 @@ describe('configuration', () => {
       ADMIN_PASSWORD: 'a long admin password',
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       CORS_ORIGINS: 'https://a.example.com,https://b.example.com',
+      GUEST_CACHE_SECONDS: '0',
     });
     expect(config).toEqual(
       expect.objectContaining({
@@ -58,6 +60,7 @@ describe('configuration', () => {
         adminEmail: 'boss@example.com',
         webhookAllowPrivateNetworks: true,
         corsOrigins: ['https://a.example.com', 'https://b.example.com'],
+        guestCacheSeconds: 0,
       }),
     );
   });
@@ -77,6 +80,8 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD .*\(got "\*\*\*"\)/],
     [{ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'maybe' }, /WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false/],
     [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS/],
+    [{ GUEST_CACHE_SECONDS: '-1' }, /GUEST_CACHE_SECONDS/],
+    [{ GUEST_CACHE_SECONDS: '3601' }, /GUEST_CACHE_SECONDS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

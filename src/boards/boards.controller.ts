@@ -8,6 +8,7 @@ import { IdParamPipe } from '../core/http/id-param.pipe';
 import { Page, PageQueryDto } from '../core/pagination/pagination';
 import { BoardsService } from './boards.service';
 import { BoardPageView, BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
+import { GuestCacheable } from '../core/http/guest-cache';
 
 @ApiTags('boards')
 @Controller()
@@ -23,6 +24,7 @@ export class BoardsController {
   }
 
   @Public()
+  @GuestCacheable()
   @Get('communities/:slug/boards')
   @ApiOkResponse({ type: BoardPageView, description: 'Boards the caller can see (guests: public boards), by position' })
   list(@OptionalActor() actor: Actor | null, @Param('slug') slug: string, @Query() query: PageQueryDto): Promise<Page<BoardView>> {

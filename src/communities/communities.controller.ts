@@ -10,6 +10,7 @@ import { Page } from '../core/pagination/pagination';
 import { CommunitiesService } from './communities.service';
 import { CommunitySettings, CommunitySettingsView, UpdateCommunitySettingsDto } from './community-settings';
 import { CommunityView, CreateCommunityDto, ListMembersQueryDto, MembershipPageView, MembershipView, SetRoleDto } from './dto/communities.dto';
+import { GuestCacheable } from '../core/http/guest-cache';
 
 @ApiTags('communities')
 @Controller('communities')
@@ -26,6 +27,7 @@ export class CommunitiesController {
   }
 
   @Public()
+  @GuestCacheable()
   @Get(':slug')
   @ApiOkResponse({ type: CommunityView })
   get(@Param('slug') slug: string): Promise<CommunityView> {

@@ -6,6 +6,7 @@ import { DatabaseHandle } from './database/data-source';
 import { Db } from './database/db.service';
 import { DispatcherOptions, EventDispatcher } from './events/event-dispatcher';
 import { EventsService } from './events/events.service';
+import { GUEST_CACHE, GuestCache } from './http/guest-cache';
 import { HealthController } from './http/health.controller';
 import { LOGGER } from './logging/logger';
 import { RateLimitService } from './rate-limit/rate-limit.service';
@@ -17,9 +18,10 @@ export interface CoreRuntime {
   redis: Redis | null;
   dispatcher: DispatcherOptions;
   rateLimitPrefix: string;
+  guestCache: GuestCache;
 }
 
-/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits. */
+/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, the guest cache. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -38,8 +40,9 @@ export class CoreModule {
           useFactory: (db: Db, events: EventsService) => new EventDispatcher(db, events, runtime.dispatcher, runtime.logger),
         },
         { provide: RateLimitService, useFactory: () => new RateLimitService(runtime.redis, runtime.rateLimitPrefix) },
+        { provide: GUEST_CACHE, useValue: runtime.guestCache },
       ],
-      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService],
+      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, GUEST_CACHE],
     };
   }
 }

@@ -37,6 +37,7 @@ import {
 } from './dto/threads.dto';
 import { IMAGE_LIMITS } from './images';
 import { ThreadsService } from './threads.service';
+import { GuestCacheable } from '../core/http/guest-cache';
 
 const BoardId = () => Param('boardId', new IdParamPipe('Board'));
 const ThreadId = () => Param('threadId', new IdParamPipe('Thread'));
@@ -59,6 +60,7 @@ export class ThreadsController {
   }
 
   @Public()
+  @GuestCacheable()
   @Get('boards/:boardId/threads')
   @ApiOkResponse({ type: ThreadPageView })
   @ApiNotFoundResponse({ description: 'No such board, or not visible to the caller' })
@@ -67,6 +69,7 @@ export class ThreadsController {
   }
 
   @Public()
+  @GuestCacheable()
   @Get('threads/:threadId')
   @ApiOkResponse({ type: ThreadView })
   getThread(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string): Promise<ThreadView> {
@@ -74,6 +77,7 @@ export class ThreadsController {
   }
 
   @Public()
+  @GuestCacheable()
   @Get('threads/:threadId/posts')
   @ApiOkResponse({ type: PostPageView, description: 'Oldest first, or sort=score: the question, then answers by score' })
   listPosts(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string, @Query() query: ListPostsQueryDto): Promise<Page<PostView>> {

@@ -401,8 +401,9 @@ export function formatMs(ms: number): string {
  */
 export function formatTable(results: RouteResult[], baseline?: RouteResult): string {
   const base = baseline ?? results.find((r) => r.baseline) ?? results[0];
-  const header = ['route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
+  const header = ['name', 'route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
   const rows = results.map((r) => [
+    r.name,
     `${r.method} ${r.path}`,
     r.reqPerSec.toFixed(1),
     formatMs(r.p50),
@@ -413,7 +414,7 @@ export function formatTable(results: RouteResult[], baseline?: RouteResult): str
     base && base.reqPerSec > 0 ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}x` : 'n/a',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -427,10 +428,11 @@ export function latencyVerdict(r: RouteResult, targetMs: number): 'ok' | 'MISS' 
  * instead of the `vs baseline` ratio. `targets` maps route names to their p95 target in ms.
  */
 export function formatLatencyTable(results: RouteResult[], targets: Record<string, number | undefined>): string {
-  const header = ['route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'p95 target', 'p97.5 vs target'];
+  const header = ['name', 'route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'p95 target', 'p97.5 vs target'];
   const rows = results.map((r) => {
     const target = targets[r.name];
     return [
+      r.name,
       `${r.method} ${r.path}`,
       r.reqPerSec.toFixed(1),
       formatMs(r.p50),
@@ -443,7 +445,7 @@ export function formatLatencyTable(results: RouteResult[], targets: Record<strin
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

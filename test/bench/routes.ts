@@ -112,6 +112,8 @@ export const ROUTE = {
   health: 'health',
   threadPosts: 'thread posts',
   boardThreads: 'board threads',
+  threadPostsMember: 'thread posts, member',
+  boardThreadsMember: 'board threads, member',
   reply: 'reply',
   replyHotThread: 'reply, one thread',
   search: 'search',
@@ -131,10 +133,26 @@ export const routes: BenchRoute[] = [
   { name: ROUTE.health, method: 'GET', path: '/health/ready', baseline: true },
   { name: 'community', method: 'GET', path: `/api/v1/communities/${COMMUNITY.slug}` },
   { name: 'me', method: 'GET', path: '/api/v1/me', headers: (ctx) => bearer(ctx.memberToken) },
-  // First page (20) of a seeded thread's posts, as a guest.
+  // First page (20) of a seeded thread's posts, as a guest (served from the guest cache after the first request).
   { name: ROUTE.threadPosts, method: 'GET', path: (ctx) => `/api/v1/threads/${seeded(ctx).readThreadId}/posts?limit=20`, rerunAtScale: true },
   // First page of the board's threads, latest activity first, as a guest.
   { name: ROUTE.boardThreads, method: 'GET', path: (ctx) => `/api/v1/boards/${seeded(ctx).boardId}/threads?sort=latest`, rerunAtScale: true },
+  // The same two pages as a logged-in member: never from the guest cache (the member's own reactions and
+  // votes are on the page), so these rows measure the database path every time.
+  {
+    name: ROUTE.threadPostsMember,
+    method: 'GET',
+    path: (ctx) => `/api/v1/threads/${seeded(ctx).readThreadId}/posts?limit=20`,
+    headers: (ctx) => bearer(ctx.memberToken),
+    rerunAtScale: true,
+  },
+  {
+    name: ROUTE.boardThreadsMember,
+    method: 'GET',
+    path: (ctx) => `/api/v1/boards/${seeded(ctx).boardId}/threads?sort=latest`,
+    headers: (ctx) => bearer(ctx.memberToken),
+    rerunAtScale: true,
+  },
   // Replies as a busy community sends them: REPLY_MEMBERS members taking turns, each request to the next of
   // REPLY_THREADS seeded threads (not the thread read above), so requests queue on a thread's row lock only
   // as often as real traffic would.

@@ -198,7 +198,8 @@ function targetsReport(
   };
   const rows: [string, string, string, string][] = [];
 
-  for (const name of [ROUTE.threadPosts, ROUTE.boardThreads]) {
+  // As a guest (the rows; the guest cache answers) and as a member (the database path every time).
+  for (const name of [ROUTE.threadPosts, ROUTE.boardThreads, ROUTE.threadPostsMember, ROUTE.boardThreadsMember]) {
     const sizes = [
       ['small', ratio(small, name)],
       ['large', ratio(large, name)],

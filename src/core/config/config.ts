@@ -93,6 +93,9 @@ class EnvironmentVariables {
 
   @Transform(toBool) @IsOptional() @IsBoolean({ message: 'must be true or false' })
   TRUST_PROXY?: boolean;
+
+  @Transform(toInt) @IsOptional() @IntRange(0, 3600)
+  GUEST_CACHE_SECONDS?: number;
 }
 
 export interface AppConfig {
@@ -112,6 +115,8 @@ export interface AppConfig {
   webhookAllowPrivateNetworks: boolean;
   corsOrigins: string[] | '*' | null;
   trustProxy: boolean;
+  /** How long a guest's page may be served from the guest cache at most (0: no cache); writes clear it at once. */
+  guestCacheSeconds: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -152,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
     corsOrigins: !vars.CORS_ORIGINS ? null : vars.CORS_ORIGINS === '*' ? '*' : vars.CORS_ORIGINS.split(','),
     trustProxy: vars.TRUST_PROXY ?? false,
+    guestCacheSeconds: vars.GUEST_CACHE_SECONDS ?? 10,
   };
 }
 
@@ -173,4 +179,5 @@ const KEYS = [
   'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
   'CORS_ORIGINS',
   'TRUST_PROXY',
+  'GUEST_CACHE_SECONDS',
 ];
