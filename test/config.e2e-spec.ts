@@ -26,6 +26,7 @@ describe('configuration', () => {
       corsOrigins: null,
       trustProxy: false,
       guestCacheSeconds: 10,
+      searchRecentPosts: 20000,
     });
   });
 
@@ -45,6 +46,7 @@ describe('configuration', () => {
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       CORS_ORIGINS: 'https://a.example.com,https://b.example.com',
       GUEST_CACHE_SECONDS: '0',
+      SEARCH_RECENT_POSTS: '500',
     });
     expect(config).toEqual(
       expect.objectContaining({
@@ -61,6 +63,7 @@ describe('configuration', () => {
         webhookAllowPrivateNetworks: true,
         corsOrigins: ['https://a.example.com', 'https://b.example.com'],
         guestCacheSeconds: 0,
+        searchRecentPosts: 500,
       }),
     );
   });
@@ -82,6 +85,7 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS/],
     [{ GUEST_CACHE_SECONDS: '-1' }, /GUEST_CACHE_SECONDS/],
     [{ GUEST_CACHE_SECONDS: '3601' }, /GUEST_CACHE_SECONDS/],
+    [{ SEARCH_RECENT_POSTS: '0' }, /SEARCH_RECENT_POSTS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

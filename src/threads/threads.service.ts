@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
 import { Role, roleAtLeast, ROLES } from '../core/auth/roles';
@@ -113,6 +114,8 @@ interface ThreadAccess {
  */
 @Injectable()
 export class ThreadsService {
+  private readonly recentBoundaries = new LRUCache<string, { at: Date | null }>({ max: 10_000, ttl: 60_000 });
+
   constructor(
     private readonly db: Db,
     private readonly events: EventsService,
@@ -519,23 +522,32 @@ export class ThreadsService {
     let boardIds = await this.boards.visibleBoardIds(communityId, role);
     if (query.board) boardIds = boardIds.filter((id) => id === query.board);
     if (!boardIds.length) return { items: [], nextCursor: null };
+    const boundary = await this.recentBoundary(communityId);
     const params: unknown[] = [communityId, boardIds, query.q, limit + 1, offset];
     // Posts of deleted threads are deleted with them, so threads are joined only to filter by tag or SKU.
     const filters = tagAndSkuFilters(params, query);
-    const where = ['p.community_id = $1', 'p.board_id = ANY($2::uuid[])', 'p.deleted_at IS NULL', 'NOT p.hidden', 'p.search @@ q.query', ...filters];
-    // Rank first on the matching rows only, then build headlines for the one page.
+    if (boundary) params.push(boundary);
+    const tier = (n: number, condition: string) => `
+      (SELECT p.id AS post_id, p.thread_id, ${n} AS tier, ts_rank_cd(p.search, q.query) AS rank
+         FROM posts p ${filters.length ? 'JOIN threads t ON t.id = p.thread_id' : ''} CROSS JOIN q
+        WHERE p.community_id = $1 AND ${condition} AND p.board_id = ANY($2::uuid[]) AND p.deleted_at IS NULL AND NOT p.hidden
+          AND p.search @@ q.query ${filters.map((f) => `AND ${f}`).join(' ')}
+        ORDER BY rank DESC, p.id LIMIT $4::int + $5::int)`;
+    // Tiers, each ranked: FAQ entries; then the community's newest posts (SEARCH_RECENT_POSTS); then the
+    // older ones. The tiers are concatenated under one LIMIT, so PostgreSQL stops at the first tier that
+    // fills the page: the older tier's ranking, whose cost grows with the history, runs only for terms
+    // too rare to fill a page from the recent posts (and then there are few matches to rank).
+    const tiers = boundary
+      ? [tier(0, 'p.faq_at IS NOT NULL'), tier(1, `p.faq_at IS NULL AND p.created_at >= $${params.length}`), tier(2, `p.faq_at IS NULL AND p.created_at < $${params.length}`)]
+      : [tier(0, 'p.faq_at IS NOT NULL'), tier(1, 'p.faq_at IS NULL')];
+    // Headlines are built for the one page only.
     const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
-      `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query),
-       hits AS (
-         SELECT p.id AS post_id, p.thread_id, p.body, p.faq_at IS NOT NULL AS faq, ts_rank_cd(p.search, q.query) AS rank
-           FROM posts p ${filters.length ? 'JOIN threads t ON t.id = p.thread_id' : ''} CROSS JOIN q
-          WHERE ${where.join(' AND ')}
-          ORDER BY faq DESC, rank DESC, p.id
-          LIMIT $4 OFFSET $5)
+      `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query)
        SELECT h.post_id, h.thread_id,
-              ts_headline('english', h.body, q.query, 'StartSel=${'\u0001'}, StopSel=${'\u0002'}, MaxWords=35, MinWords=15, MaxFragments=2') AS snippet
-         FROM hits h, q
-        ORDER BY h.faq DESC, h.rank DESC, h.post_id`,
+              ts_headline('english', b.body, q.query, 'StartSel=${'\u0001'}, StopSel=${'\u0002'}, MaxWords=35, MinWords=15, MaxFragments=2') AS snippet
+         FROM (${tiers.join(' UNION ALL ')} LIMIT $4::int OFFSET $5::int) h
+         JOIN posts b ON b.id = h.post_id CROSS JOIN q
+        ORDER BY h.tier, h.rank DESC, h.post_id`,
       params,
     );
     const page = rows.slice(0, limit);
@@ -551,6 +563,23 @@ export class ThreadsService {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /**
+   * The creation time of the community's SEARCH_RECENT_POSTS-th newest post (null when it has fewer):
+   * where search's recent tier ends. Read from the (community_id, created_at) index, and cached a minute,
+   * since it moves only as fast as the community posts.
+   */
+  private async recentBoundary(communityId: string): Promise<Date | null> {
+    const cached = this.recentBoundaries.get(communityId);
+    if (cached !== undefined) return cached.at;
+    const [row] = await this.db.query<{ created_at: Date }>(
+      'SELECT created_at FROM posts WHERE community_id = $1 ORDER BY created_at DESC OFFSET $2 LIMIT 1',
+      [communityId, this.config.searchRecentPosts - 1],
+    );
+    const at = row ? new Date(row.created_at) : null;
+    this.recentBoundaries.set(communityId, { at });
+    return at;
+  }
 
   /** The thread and the caller's role, read in one query; 404 unless the caller can see its board. */
   private async threadAccess(actor: Actor | null, threadId: string): Promise<ThreadAccess> {

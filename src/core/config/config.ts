@@ -96,6 +96,9 @@ class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IntRange(0, 3600)
   GUEST_CACHE_SECONDS?: number;
+
+  @Transform(toInt) @IsOptional() @IntRange(1, 10_000_000)
+  SEARCH_RECENT_POSTS?: number;
 }
 
 export interface AppConfig {
@@ -117,6 +120,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** How long a guest's page may be served from the guest cache at most (0: no cache); writes clear it at once. */
   guestCacheSeconds: number;
+  /** Search ranks matches among a community's this many newest posts before older ones. */
+  searchRecentPosts: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -158,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: !vars.CORS_ORIGINS ? null : vars.CORS_ORIGINS === '*' ? '*' : vars.CORS_ORIGINS.split(','),
     trustProxy: vars.TRUST_PROXY ?? false,
     guestCacheSeconds: vars.GUEST_CACHE_SECONDS ?? 10,
+    searchRecentPosts: vars.SEARCH_RECENT_POSTS ?? 20_000,
   };
 }
 
@@ -180,4 +186,5 @@ const KEYS = [
   'CORS_ORIGINS',
   'TRUST_PROXY',
   'GUEST_CACHE_SECONDS',
+  'SEARCH_RECENT_POSTS',
 ];
