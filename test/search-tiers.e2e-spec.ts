@@ -1,22 +1,28 @@
+import { Db } from '../src/core/database/db.service';
+import { SearchRecentPruner } from '../src/threads/search-recent.pruner';
 import { startApp, TestApp } from './support/app';
 import { createBoard, createThread, NO_LIMITS, reply, setSettings } from './support/content';
-import { createCommunity, createMember, loginAdmin } from './support/factories';
+import { createCommunity, createMember, loginAdmin, TestUser } from './support/factories';
 
 /**
  * Search ranks in tiers once a community has more than SEARCH_RECENT_POSTS posts: FAQ entries, then
  * the newest posts, then the older ones, each tier by relevance. Here the recent tier is 4 posts.
+ * A trigger on posts keeps the tier in step with writes; the pruner trims it.
  */
 describe('search tiers', () => {
   let t: TestApp;
   let slug: string;
+  let communityId: string;
+  let member: TestUser;
+  let recentThreadId: string;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await startApp({ env: { SEARCH_RECENT_POSTS: '4' } });
     const admin = await loginAdmin(t.http);
-    ({ slug } = await createCommunity(t.http, admin.accessToken));
+    ({ slug, id: communityId } = await createCommunity(t.http, admin.accessToken));
     await setSettings(t.http, admin.accessToken, slug, NO_LIMITS);
-    const member = await createMember(t.http, admin.accessToken, slug);
+    member = await createMember(t.http, admin.accessToken, slug);
     const staff = await createMember(t.http, admin.accessToken, slug, 'staff');
     const board = await createBoard(t.http, admin.accessToken, slug, { slug: 'general' });
     const qa = await createBoard(t.http, admin.accessToken, slug, { slug: 'questions', kind: 'qa' });
@@ -30,10 +36,13 @@ describe('search tiers', () => {
     ids.strong = (await createThread(t.http, member.accessToken, board.id, { title: 'Descaler descaler descaler', body: 'descaler descaler descaler descaler' })).firstPost.id;
     ids.older = (await createThread(t.http, member.accessToken, board.id, { title: 'Old note', body: 'a descaler once' })).firstPost.id;
     const recent = await createThread(t.http, member.accessToken, board.id, { title: 'Weekly cleaning', body: 'descaler twice, descaler' });
+    recentThreadId = recent.id;
     ids.recent1 = recent.firstPost.id;
     ids.recent2 = (await reply(t.http, member.accessToken, recent.id, 'the descaler worked')).id;
     ids.recent3 = (await reply(t.http, member.accessToken, recent.id, 'nothing to see here')).id;
     ids.recent4 = (await reply(t.http, member.accessToken, recent.id, 'descaler, descaler, descaler!')).id;
+    // What the server does every minute: the recent tier keeps the newest 4 posts.
+    expect(await t.app.get(SearchRecentPruner).prune()).toBe(4);
   });
   afterAll(() => t?.close());
 
@@ -57,6 +66,22 @@ describe('search tiers', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual([ids.faq, ids.recent4, ids.recent1, ids.recent2, ids.strong, ids.question, ids.older]);
+  });
+
+  it('follows edits and deletions in the recent tier, and new posts enter it', async () => {
+    const db = t.app.get(Db);
+    const tier = async () => (await db.query<{ post_id: string }>('SELECT post_id FROM search_recent WHERE community_id = $1', [communityId])).map((r) => r.post_id).sort();
+    expect(await tier()).toEqual([ids.recent1, ids.recent2, ids.recent3, ids.recent4].sort());
+    expect((await t.http.patch(`/api/v1/posts/${ids.recent3}`, { body: 'now about the descaler too' }, { token: member.accessToken })).status).toBe(200);
+    expect((await search('q=descaler')).items.map((i) => i.post.id)).toContain(ids.recent3);
+    expect((await t.http.delete(`/api/v1/posts/${ids.recent2}`, { token: member.accessToken })).status).toBe(204);
+    expect(await tier()).toEqual([ids.recent1, ids.recent3, ids.recent4].sort());
+    expect((await search('q=descaler')).items.map((i) => i.post.id)).not.toContain(ids.recent2);
+    const fresh = await reply(t.http, member.accessToken, recentThreadId, 'brand new descaler news');
+    expect(await tier()).toContain(fresh.id);
+    const order = (await search('q=descaler')).items.map((i) => i.post.id);
+    expect(order.indexOf(fresh.id)).toBeGreaterThan(0); // after the FAQ entry
+    expect(order.indexOf(fresh.id)).toBeLessThan(order.indexOf(ids.strong)); // with the recent posts, before the older tier
   });
 
   it('finds a term that only older posts hold', async () => {

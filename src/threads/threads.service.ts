@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
 import { Role, roleAtLeast, ROLES } from '../core/auth/roles';
@@ -114,8 +113,6 @@ interface ThreadAccess {
  */
 @Injectable()
 export class ThreadsService {
-  private readonly recentBoundaries = new LRUCache<string, { at: Date | null }>({ max: 10_000, ttl: 60_000 });
-
   constructor(
     private readonly db: Db,
     private readonly events: EventsService,
@@ -522,24 +519,30 @@ export class ThreadsService {
     let boardIds = await this.boards.visibleBoardIds(communityId, role);
     if (query.board) boardIds = boardIds.filter((id) => id === query.board);
     if (!boardIds.length) return { items: [], nextCursor: null };
-    const boundary = await this.recentBoundary(communityId);
     const params: unknown[] = [communityId, boardIds, query.q, limit + 1, offset];
     // Posts of deleted threads are deleted with them, so threads are joined only to filter by tag or SKU.
     const filters = tagAndSkuFilters(params, query);
-    if (boundary) params.push(boundary);
-    const tier = (n: number, condition: string) => `
-      (SELECT p.id AS post_id, p.thread_id, ${n} AS tier, ts_rank_cd(p.search, q.query) AS rank
-         FROM posts p ${filters.length ? 'JOIN threads t ON t.id = p.thread_id' : ''} CROSS JOIN q
-        WHERE p.community_id = $1 AND ${condition} AND p.board_id = ANY($2::uuid[]) AND p.deleted_at IS NULL AND NOT p.hidden
-          AND p.search @@ q.query ${filters.map((f) => `AND ${f}`).join(' ')}
+    const tier = (n: number, from: string, vector: string, condition: string) => `
+      (SELECT p.id AS post_id, p.thread_id, ${n} AS tier, ts_rank_cd(${vector}, q.query) AS rank
+         FROM ${from} ${filters.length ? 'JOIN threads t ON t.id = p.thread_id' : ''} CROSS JOIN q
+        WHERE ${condition} AND p.board_id = ANY($2::uuid[]) AND p.deleted_at IS NULL AND NOT p.hidden
+          ${filters.map((f) => `AND ${f}`).join(' ')}
         ORDER BY rank DESC, p.id LIMIT $4::int + $5::int)`;
-    // Tiers, each ranked: FAQ entries; then the community's newest posts (SEARCH_RECENT_POSTS); then the
-    // older ones. The tiers are concatenated under one LIMIT, so PostgreSQL stops at the first tier that
-    // fills the page: the older tier's ranking, whose cost grows with the history, runs only for terms
-    // too rare to fill a page from the recent posts (and then there are few matches to rank).
-    const tiers = boundary
-      ? [tier(0, 'p.faq_at IS NOT NULL'), tier(1, `p.faq_at IS NULL AND p.created_at >= $${params.length}`), tier(2, `p.faq_at IS NULL AND p.created_at < $${params.length}`)]
-      : [tier(0, 'p.faq_at IS NOT NULL'), tier(1, 'p.faq_at IS NULL')];
+    // Tiers, each ranked: FAQ entries; the community's newest posts (search_recent, SEARCH_RECENT_POSTS of
+    // them, with its own full-text index); the older ones. The tiers are concatenated under one LIMIT, so
+    // PostgreSQL stops at the first tier that fills the page: the older tier, whose cost grows with the
+    // history, is only ranked for terms too rare to fill a page from the recent posts (and then its
+    // matches are few).
+    const tiers = [
+      tier(0, 'posts p', 'p.search', 'p.community_id = $1 AND p.faq_at IS NOT NULL AND p.search @@ q.query'),
+      tier(1, 'search_recent r JOIN posts p ON p.id = r.post_id', 'r.search', 'r.community_id = $1 AND r.search @@ q.query AND p.faq_at IS NULL'),
+      tier(
+        2,
+        'posts p',
+        'p.search',
+        'p.community_id = $1 AND p.search @@ q.query AND p.faq_at IS NULL AND NOT EXISTS (SELECT 1 FROM search_recent r WHERE r.post_id = p.id)',
+      ),
+    ];
     // Headlines are built for the one page only.
     const rows = await this.db.query<{ post_id: string; thread_id: string; snippet: string }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $3) AS query)
@@ -563,23 +566,6 @@ export class ThreadsService {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  /**
-   * The creation time of the community's SEARCH_RECENT_POSTS-th newest post (null when it has fewer):
-   * where search's recent tier ends. Read from the (community_id, created_at) index, and cached a minute,
-   * since it moves only as fast as the community posts.
-   */
-  private async recentBoundary(communityId: string): Promise<Date | null> {
-    const cached = this.recentBoundaries.get(communityId);
-    if (cached !== undefined) return cached.at;
-    const [row] = await this.db.query<{ created_at: Date }>(
-      'SELECT created_at FROM posts WHERE community_id = $1 ORDER BY created_at DESC OFFSET $2 LIMIT 1',
-      [communityId, this.config.searchRecentPosts - 1],
-    );
-    const at = row ? new Date(row.created_at) : null;
-    this.recentBoundaries.set(communityId, { at });
-    return at;
-  }
 
   /** The thread and the caller's role, read in one query; 404 unless the caller can see its board. */
   private async threadAccess(actor: Actor | null, threadId: string): Promise<ThreadAccess> {

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
+import { DEFAULT_SEARCH_RECENT_POSTS } from '../../src/core/config/config';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -172,6 +173,7 @@ export async function seedBoard(databaseUrl: string, opts: SeedBoardOptions): Pr
   try {
     // Losing the tail of a seed on a crash is fine; waiting for each WAL flush is not needed.
     await client.query('SET synchronous_commit = off');
+    const triggersOff = await bulkLoadMode(client);
     for (let j0 = 0; j0 < threads; j0 += threadsPerBatch) {
       const j1 = Math.min(threads, j0 + threadsPerBatch);
       const js = Array.from({ length: j1 - j0 }, (_, i) => j0 + i);
@@ -203,6 +205,7 @@ export async function seedBoard(databaseUrl: string, opts: SeedBoardOptions): Pr
       threadIds.push(...ids);
       opts.onProgress?.(done, posts);
     }
+    await refreshSearchRecent(client, opts.communityId, triggersOff);
   } finally {
     await client.end();
   }
@@ -407,6 +410,7 @@ export async function seedQuestions(databaseUrl: string, opts: SeedQuestionsOpti
     const targetMinutes = opts.responseTargetMinutes ?? (typeof stored === 'number' && Number.isInteger(stored) && stored >= 1 ? stored : 240);
 
     await client.query('SET synchronous_commit = off');
+    const triggersOff = await bulkLoadMode(client);
     for (let j0 = 0; j0 < questions; j0 += batch) {
       const js = Array.from({ length: Math.min(questions, j0 + batch) - j0 }, (_, i) => j0 + i);
       const ids = js.map(() => randomUUID());
@@ -427,6 +431,7 @@ export async function seedQuestions(databaseUrl: string, opts: SeedQuestionsOpti
       result.threadIds.push(...ids);
       opts.onProgress?.(j0 + js.length, questions);
     }
+    await refreshSearchRecent(client, opts.communityId, triggersOff);
   } finally {
     await client.end();
   }
@@ -509,7 +514,25 @@ export async function ensureBoard(
 }
 
 /** The tables the seeds write: what analyzeTables processes by default. */
-export const SEEDED_TABLES: readonly string[] = ['threads', 'posts', 'answer_acceptances'];
+export const SEEDED_TABLES: readonly string[] = ['threads', 'posts', 'answer_acceptances', 'search_recent'];
+
+/**
+ * Bulk loads skip the triggers (search_recent's, and the foreign-key checks: the seed writes consistent
+ * rows) when the role may (a superuser); refreshSearchRecent() then fills the recent tier in one go.
+ * Returns whether they are off.
+ */
+async function bulkLoadMode(client: Client): Promise<boolean> {
+  return client.query('SET session_replication_role = replica').then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Search's recent tier for the community: its newest posts, as the server's pruner leaves it (SEARCH_RECENT_POSTS by default). */
+async function refreshSearchRecent(client: Client, communityId: string, triggersOff: boolean): Promise<void> {
+  if (triggersOff) await client.query('SET session_replication_role = DEFAULT');
+  await client.query('SELECT search_recent_refresh($1, $2)', [communityId, DEFAULT_SEARCH_RECENT_POSTS]);
+}
 
 /**
  * Runs ANALYZE on the seeded tables (default SEEDED_TABLES), so the planner knows their new size. With

@@ -126,6 +126,9 @@ export interface AppConfig {
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
+/** Search ranks a community's this many newest posts first (SEARCH_RECENT_POSTS). */
+export const DEFAULT_SEARCH_RECENT_POSTS = 20_000;
+
 export class ConfigError extends Error {}
 
 /** Reads and validates the environment. Throws a ConfigError whose message is one line per bad variable. */
@@ -163,7 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: !vars.CORS_ORIGINS ? null : vars.CORS_ORIGINS === '*' ? '*' : vars.CORS_ORIGINS.split(','),
     trustProxy: vars.TRUST_PROXY ?? false,
     guestCacheSeconds: vars.GUEST_CACHE_SECONDS ?? 10,
-    searchRecentPosts: vars.SEARCH_RECENT_POSTS ?? 20_000,
+    searchRecentPosts: vars.SEARCH_RECENT_POSTS ?? DEFAULT_SEARCH_RECENT_POSTS,
   };
 }
 
