@@ -107,7 +107,7 @@ describe('guest cache', () => {
 });
 
 describeIfPostgres('guest cache across two server instances (PostgreSQL and Redis)', () => {
-  (usingRedis ? it : it.skip)("clears the other instance's pages when one instance writes", async () => {
+  (usingRedis ? it : it.skip)("clears the other instance's pages, and the board rows they were built from, when one instance writes", async () => {
     const a = await startApp();
     const b = await startApp({ databaseUrl: a.databaseUrl! });
     try {
@@ -126,6 +126,16 @@ describeIfPostgres('guest cache across two server instances (PostgreSQL and Redi
         return res.body.items.some((p: { id: string }) => p.id === posted.id) ? res : undefined;
       }, 2_000);
       expect(fresh!.body.items).toHaveLength(2);
+
+      // A board made private on one instance stops being served to guests by the other at once: its
+      // cached page and its cached board row both go (the row cache alone would keep it for 5 s).
+      const hidden = await createBoard(a.http, admin.accessToken, slug, { slug: 'to-hide' });
+      const secret = await createThread(a.http, member.accessToken, hidden.id);
+      await b.http.get(`/api/v1/threads/${secret.id}`);
+      expect((await b.http.get(`/api/v1/threads/${secret.id}`)).headers.get('x-cache')).toBe('HIT');
+      expect((await a.http.patch(`/api/v1/boards/${hidden.id}`, { visibility: 'staff' }, { token: admin.accessToken })).status).toBe(200);
+      await eventually(async () => (await b.http.get(`/api/v1/threads/${secret.id}/posts?limit=3`)).status === 404, 1_000);
+      expect((await b.http.get(`/api/v1/threads/${secret.id}`)).status).toBe(404);
     } finally {
       await b.close();
       await a.close();

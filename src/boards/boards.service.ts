@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { Role } from '../core/auth/roles';
@@ -6,6 +6,7 @@ import { Db, isUniqueViolation } from '../core/database/db.service';
 import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
 import { CommunitiesService } from '../communities/communities.service';
 import { CommonErrors } from '../core/errors/app-error';
+import { GUEST_CACHE, GuestCache } from '../core/http/guest-cache';
 import { BoardKind, BoardVisibility, canSeeBoard, visibleVisibilities } from './board-access';
 import { BoardsErrors } from './boards.errors';
 import { BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
@@ -44,7 +45,8 @@ export interface AccessibleBoard {
 
 /**
  * Board rows are read on every thread and post request, so they are cached in process for 5 s.
- * Changes made here invalidate at once; other instances see them within 5 s.
+ * A change made here drops the row at once, here and (through the guest cache's Redis channel) on
+ * the other instances; without Redis, other instances see it within 5 s.
  */
 const BOARD_CACHE_TTL_MS = 5_000;
 
@@ -55,7 +57,10 @@ export class BoardsService {
   constructor(
     private readonly db: Db,
     private readonly communities: CommunitiesService,
-  ) {}
+    @Inject(GUEST_CACHE) private readonly guestCache: GuestCache,
+  ) {
+    guestCache.onInvalidate(({ boardId }) => boardId && this.cache.delete(boardId));
+  }
 
   async create(community: CommunityContext, dto: CreateBoardDto): Promise<BoardView> {
     try {
@@ -103,6 +108,7 @@ export class BoardsService {
         [boardId, dto.slug ?? null, dto.name ?? null, dto.description ?? null, dto.kind ?? null, dto.visibility ?? null, dto.position ?? null],
       );
       this.cache.delete(boardId);
+      this.guestCache.invalidate({ boardId });
       return toBoardView(row);
     } catch (err) {
       if (dto.slug && isUniqueViolation(err, 'boards_community_slug_key')) throw BoardsErrors.slugTaken(dto.slug);

@@ -23,6 +23,12 @@ interface Entry {
 
 type CachedRequest = FastifyRequest & { [GENERATION]?: number };
 
+/** What an invalidation names besides "something changed", for other in-process caches to drop too. */
+export interface Invalidation {
+  /** A board whose row changed (its visibility, say): BoardsService drops it from its row cache. */
+  boardId?: string;
+}
+
 /**
  * The guest cache, like Discourse's anonymous cache: most readers of a brand community are not logged
  * in (search engines, shoppers following a link), and they all get the same page. A guest's GET of a
@@ -36,12 +42,17 @@ type CachedRequest = FastifyRequest & { [GENERATION]?: number };
  * instances (they clear theirs within milliseconds); entries also expire after GUEST_CACHE_SECONDS,
  * the bound on staleness if Redis is unreachable. Requests with an Authorization header are never
  * served from or stored in the cache: members see their own reactions and votes, and private boards.
+ *
+ * The same Redis channel carries what an invalidation names (see Invalidation), so the caches the
+ * guest pages are built from are dropped on every instance in the same moment (onInvalidate);
+ * otherwise another instance could rebuild a guest page from its own stale copy of a board row.
  */
 export class GuestCache {
   private generation = 0;
   private readonly entries: LRUCache<string, Entry>;
   private readonly instanceId = randomUUID();
   private subscriber: Redis | null = null;
+  private readonly listeners: Array<(invalidation: Invalidation) => void> = [];
 
   constructor(
     private readonly ttlSeconds: number,
@@ -55,10 +66,33 @@ export class GuestCache {
     return this.ttlSeconds > 0;
   }
 
-  /** Forgets every cached page: here at once, on the other instances (through Redis) a moment later. */
-  invalidate(): void {
+  /**
+   * Forgets every cached page: here at once, on the other instances (through Redis) a moment later,
+   * where the onInvalidate listeners also hear what it names.
+   */
+  invalidate(invalidation: Invalidation = {}): void {
     this.forget();
-    this.redis?.publish(CHANNEL, this.instanceId).catch((err: Error) => this.logger.warn({ err: err.message }, 'guest cache: could not publish an invalidation'));
+    this.redis
+      ?.publish(CHANNEL, JSON.stringify({ from: this.instanceId, ...invalidation }))
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'guest cache: could not publish an invalidation'));
+  }
+
+  /** Hears the invalidations other instances publish (the local caller drops its own entries itself). */
+  onInvalidate(listener: (invalidation: Invalidation) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private received(message: string) {
+    let parsed: Invalidation & { from?: string };
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (parsed.from === this.instanceId) return;
+    this.forget();
+    const invalidation: Invalidation = typeof parsed.boardId === 'string' ? { boardId: parsed.boardId } : {};
+    for (const listener of this.listeners) listener(invalidation);
   }
 
   private forget() {
@@ -67,11 +101,10 @@ export class GuestCache {
   }
 
   async install(fastify: FastifyInstance): Promise<void> {
-    if (!this.enabled) return;
     if (this.redis) {
       this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
       this.subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'guest cache: redis subscriber error'));
-      this.subscriber.on('message', (_channel, from) => from !== this.instanceId && this.forget());
+      this.subscriber.on('message', (_channel, message: string) => this.received(message));
       // After a reconnect, invalidations sent while it was down are lost: start over.
       this.subscriber.on('ready', () => this.forget());
       // Until the subscription stands, another instance's writes could be missed: drop what was cached meanwhile.
@@ -80,6 +113,7 @@ export class GuestCache {
         (err: Error) => this.logger.warn({ err: err.message }, 'guest cache: could not subscribe; entries expire after their TTL'),
       );
     }
+    if (!this.enabled) return;
     fastify.addHook('onRequest', async (request: CachedRequest, reply: FastifyReply) => {
       if (request.method !== 'GET' || request.headers.authorization !== undefined) return;
       if (!(request.routeOptions.config as { guestCache?: boolean } | undefined)?.guestCache) return;
