@@ -1,6 +1,6 @@
 import { captureLogs } from './support/logs';
-import { describeIfRedis, startApp, TestApp } from './support/app';
-import { registerUser, unique } from './support/factories';
+import { describeIfRedis, startApp, TestApp, usingPostgres, usingRedis } from './support/app';
+import { eventually, registerUser, unique } from './support/factories';
 import { expectProblem } from './support/http';
 
 describe('auth', () => {
@@ -145,6 +145,16 @@ describe('auth', () => {
       expectProblem(await t.http.post('/api/v1/auth/logout', undefined, { token: user.accessToken }), 401, 'UNAUTHENTICATED');
     });
 
+    it('drops a token verified a moment ago (and so cached) the moment its session is rotated or revoked', async () => {
+      const user = await registerUser(t.http);
+      expect((await t.http.get('/api/v1/me', { token: user.accessToken })).status).toBe(200);
+      const rotated = await t.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+      expectProblem(await t.http.get('/api/v1/me', { token: user.accessToken }), 401, 'UNAUTHENTICATED');
+      expect((await t.http.get('/api/v1/me', { token: rotated.body.accessToken })).status).toBe(200);
+      expect((await t.http.post('/api/v1/auth/logout', undefined, { token: rotated.body.accessToken })).status).toBe(204);
+      expectProblem(await t.http.get('/api/v1/me', { token: rotated.body.accessToken }), 401, 'UNAUTHENTICATED');
+    });
+
     it('rejects garbage tokens', async () => {
       expectProblem(await t.http.post('/api/v1/auth/refresh', { refreshToken: 'hrt_nope' }), 401, 'INVALID_REFRESH_TOKEN');
       expectProblem(await t.http.get('/api/v1/me', { token: 'hat_nope' }), 401, 'UNAUTHENTICATED');
@@ -214,6 +224,26 @@ describeIfRedis('auth rate limits shared through Redis', () => {
       expect((await attempt(b)).status).toBe(401);
       expect((await attempt(a)).status).toBe(401);
       expectProblem(await attempt(b), 429, 'RATE_LIMITED');
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
+
+(usingPostgres && usingRedis ? describe : describe.skip)('sessions across two instances (PostgreSQL and Redis)', () => {
+  it('a log-out or a refresh on one instance stops the old access token on the other at once', async () => {
+    const a = await startApp();
+    const b = await startApp({ databaseUrl: a.databaseUrl! });
+    try {
+      const user = await registerUser(a.http);
+      expect((await b.http.get('/api/v1/me', { token: user.accessToken })).status).toBe(200); // b has verified it
+      const rotated = await a.http.post('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+      expect(rotated.status).toBe(200);
+      await eventually(async () => (await b.http.get('/api/v1/me', { token: user.accessToken })).status === 401, 1_000);
+      expect((await b.http.get('/api/v1/me', { token: rotated.body.accessToken })).status).toBe(200);
+      expect((await a.http.post('/api/v1/auth/logout', undefined, { token: rotated.body.accessToken })).status).toBe(204);
+      await eventually(async () => (await b.http.get('/api/v1/me', { token: rotated.body.accessToken })).status === 401, 1_000);
     } finally {
       await b.close();
       await a.close();

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { Actor, AccessTokenVerifier } from '../core/auth/actor';
 import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db, isUniqueViolation } from '../core/database/db.service';
+import { GUEST_CACHE, GuestCache } from '../core/http/guest-cache';
 import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
 import { AuthResultView, MeUserView, TokenPairView, UserView } from './dto/auth.dto';
 import { IdentityErrors } from './identity.errors';
@@ -35,6 +36,9 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** How long a verified access token is trusted without asking the database (see IdentityService.verified). */
+const VERIFIED_TOKEN_TTL_MS = 5_000;
+
 @Injectable()
 export class IdentityService implements AccessTokenVerifier {
   private readonly registrationsPerIp: Limiter;
@@ -43,12 +47,23 @@ export class IdentityService implements AccessTokenVerifier {
   private dummyHash: Promise<string> | null = null;
   /** Public user views (name, avatar) appear on every post; cached 10 s in process. */
   private readonly userViews = new LRUCache<string, UserView>({ max: 50_000, ttl: 10_000 });
+  /**
+   * Verified access tokens (by hash), for VERIFIED_TOKEN_TTL_MS at most and never past their expiry.
+   * A session that is revoked or rotated leaves it at once: here when the change commits, on the other
+   * instances through the invalidation channel (Redis) a moment later. Without Redis, other instances
+   * could accept a revoked token for up to VERIFIED_TOKEN_TTL_MS.
+   */
+  private readonly verified = new LRUCache<string, { actor: Actor; until: number }>({ max: 100_000, ttl: VERIFIED_TOKEN_TTL_MS });
+  /** Bumped by every session change: a verification that overlapped one is not cached (it may have read the old state). */
+  private sessionChanges = 0;
 
   constructor(
     private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
     rateLimits: RateLimitService,
+    @Inject(GUEST_CACHE) private readonly invalidations: GuestCache,
   ) {
+    invalidations.onInvalidate(({ sessionId }) => sessionId && this.forgetSession(sessionId));
     this.registrationsPerIp = rateLimits.limiter({ name: 'register-ip', points: config.registrationsPerIpPerHour, durationSeconds: 3600 });
     this.loginsPerIp = rateLimits.limiter({ name: 'login-ip', points: config.loginsPerIpPerMinute, durationSeconds: 60 });
     this.loginFailuresPerAccount = rateLimits.limiter({
@@ -133,16 +148,43 @@ export class IdentityService implements AccessTokenVerifier {
     await this.revokeSession(actor.sessionId, 'logout');
   }
 
-  /** The AuthGuard's check: one indexed lookup; revoked or expired sessions fail at once. */
+  /**
+   * The AuthGuard's check: one indexed lookup, or the verified-token cache; revoked, rotated or
+   * expired sessions fail at once (see `verified`).
+   */
   async verify(accessToken: string): Promise<Actor | null> {
     if (accessToken.length > 200) return null;
-    const [row] = await this.db.query<{ id: string; user_id: string; is_platform_admin: boolean }>(
-      `SELECT s.id, s.user_id, u.is_platform_admin
+    const tokenHash = hashToken(accessToken);
+    const cached = this.verified.get(tokenHash);
+    if (cached && cached.until > Date.now()) return cached.actor;
+    const changes = this.sessionChanges;
+    const [row] = await this.db.query<{ id: string; user_id: string; is_platform_admin: boolean; access_expires_at: Date }>(
+      `SELECT s.id, s.user_id, u.is_platform_admin, s.access_expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.access_token_hash = $1 AND s.revoked_at IS NULL AND s.access_expires_at > now()`,
-      [hashToken(accessToken)],
+      [tokenHash],
     );
-    return row ? { userId: row.user_id, sessionId: row.id, isPlatformAdmin: row.is_platform_admin } : null;
+    if (!row) return null;
+    const actor: Actor = { userId: row.user_id, sessionId: row.id, isPlatformAdmin: row.is_platform_admin };
+    if (changes === this.sessionChanges) this.verified.set(tokenHash, { actor, until: new Date(row.access_expires_at).getTime() });
+    return actor;
+  }
+
+  /** A session was revoked or its access token replaced: drop it from the cache once that commits, everywhere. */
+  private sessionChanged(sessionId: string) {
+    const drop = () => {
+      this.forgetSession(sessionId);
+      this.invalidations.invalidate({ sessionId });
+    };
+    if (this.db.inTransaction) {
+      this.sessionChanges++; // verifications running now may read the old row: keep them out of the cache
+      this.db.afterCommit(drop);
+    } else drop();
+  }
+
+  private forgetSession(sessionId: string) {
+    this.sessionChanges++;
+    for (const [tokenHash, entry] of this.verified.entries()) if (entry.actor.sessionId === sessionId) this.verified.delete(tokenHash);
   }
 
   async getMe(userId: string): Promise<MeUserView> {
@@ -247,6 +289,7 @@ export class IdentityService implements AccessTokenVerifier {
       [sessionId, hashToken(accessToken), ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS],
     );
     await this.db.query('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)', [hashToken(refreshToken), sessionId]);
+    this.sessionChanged(sessionId);
     return { accessToken, refreshToken, accessTokenExpiresAt: new Date(row.access_expires_at).toISOString() };
   }
 
@@ -255,5 +298,6 @@ export class IdentityService implements AccessTokenVerifier {
       'UPDATE sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
       [sessionId, reason],
     );
+    this.sessionChanged(sessionId);
   }
 }

@@ -358,20 +358,25 @@ export class ThreadsService {
       const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0);
       if (attachmentIds.length) await this.attachments.attach(actor, thread.community_id, post.id, attachmentIds);
       // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
+      // (In the reply's transaction; in one of its own only if the thread became a question since it was read.)
       if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
-        const [answered] = await this.db.query<{ seconds: number }>(
-          `UPDATE threads SET first_staff_answer_at = p.created_at, first_staff_answer_post_id = p.id
-             FROM posts p WHERE p.id = $2 AND threads.id = $1
-           RETURNING EXTRACT(EPOCH FROM (threads.first_staff_answer_at - threads.created_at))::float AS seconds`,
-          [threadId, post.id],
-        );
-        await this.events.record(
-          'question.answered_by_staff',
-          { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: post.asker_id, responseSeconds: answered.seconds },
-          thread.community_id,
-        );
+        await (this.db.inTransaction ? stopClock(post) : this.db.transaction(() => stopClock(post)));
       }
       return post;
+    };
+    const stopClock = async (post: { id: string; board_id: string; asker_id: string }) => {
+      const [answered] = await this.db.query<{ seconds: number }>(
+        `UPDATE threads SET first_staff_answer_at = p.created_at, first_staff_answer_post_id = p.id
+           FROM posts p WHERE p.id = $2 AND threads.id = $1 AND threads.first_staff_answer_at IS NULL
+         RETURNING EXTRACT(EPOCH FROM (threads.first_staff_answer_at - threads.created_at))::float AS seconds`,
+        [threadId, post.id],
+      );
+      if (!answered) return;
+      await this.events.record(
+        'question.answered_by_staff',
+        { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: post.asker_id, responseSeconds: answered.seconds },
+        thread.community_id,
+      );
     };
     const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
     if (attachmentIds.length) return (await this.postsByIds(actor, [post.id], role))[0];

@@ -45,9 +45,10 @@ export interface BenchRoute {
   setup?: (ctx: BenchContext) => Promise<Partial<RequestSpec> | void>;
   /**
    * Variations that successive requests of the run take in turn, across all connections (e.g. many
-   * members replying to many threads): each overrides the path and adds headers. Resolved after setup.
+   * members replying to many threads): each overrides the path and the body (as sent: a string) and
+   * adds headers. Resolved after setup.
    */
-  rotate?: (ctx: BenchContext) => Array<{ path?: string; headers?: Record<string, string> }>;
+  rotate?: (ctx: BenchContext) => Array<{ path?: string; headers?: Record<string, string>; body?: string }>;
   /** The route every other one is compared with (`vs baseline`); defaults to the first route. */
   baseline?: boolean;
   /** Measured again after the large seed (read routes whose cost may grow with the data). */
@@ -339,7 +340,7 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
       {
         setupRequest: (req) => {
           const v = variations[next++ % variations.length];
-          return { ...req, path: v.path ?? req.path, headers: { ...req.headers, ...v.headers } };
+          return { ...req, path: v.path ?? req.path, headers: { ...req.headers, ...v.headers }, body: v.body ?? req.body };
         },
       },
     ];

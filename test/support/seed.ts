@@ -68,6 +68,36 @@ export const GENERAL_WORDS: readonly string[] = [
 /** Stop words (not indexed by the english configuration): they only make bodies read like text. */
 export const FILLER_WORDS: readonly string[] = ['the', 'it', 'and', 'with', 'after', 'my', 'is', 'was', 'but', 'for', 'this', 'very', 'really', 'so', 'on'];
 
+/**
+ * A post body like the seeded ones (POSTS_SQL): 12 to 40 words, a fifth from the thread's topic (topic
+ * `topic` of TOPICS, wrapped), about half general review words, the rest stop words. `random` is a
+ * source of numbers in [0, 1): pass a seeded one for repeatable bodies.
+ */
+export function sampleBody(topic: number, random: () => number): string {
+  const words = TOPICS[topic % TOPICS.length];
+  const n = 12 + Math.floor(random() * 29);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = random();
+    const list = r < 0.2 ? words : r < 0.75 ? GENERAL_WORDS : FILLER_WORDS;
+    out.push(list[Math.floor(random() * list.length)]);
+  }
+  const text = out.join(' ');
+  return `${text[0].toUpperCase()}${text.slice(1)}.`;
+}
+
+/** A repeatable source of numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const SEED_TAGS: readonly string[] = ['review', 'question', 'tip', 'issue', 'setup', 'comparison', 'unboxing', 'warranty'];
 export const SEED_SKU_COUNT = 50;
 

@@ -27,6 +27,8 @@ type CachedRequest = FastifyRequest & { [GENERATION]?: number };
 export interface Invalidation {
   /** A board whose row changed (its visibility, say): BoardsService drops it from its row cache. */
   boardId?: string;
+  /** A session revoked or rotated: IdentityService drops its verified access token. */
+  sessionId?: string;
 }
 
 /**
@@ -91,7 +93,9 @@ export class GuestCache {
     }
     if (parsed.from === this.instanceId) return;
     this.forget();
-    const invalidation: Invalidation = typeof parsed.boardId === 'string' ? { boardId: parsed.boardId } : {};
+    const invalidation: Invalidation = {};
+    if (typeof parsed.boardId === 'string') invalidation.boardId = parsed.boardId;
+    if (typeof parsed.sessionId === 'string') invalidation.sessionId = parsed.sessionId;
     for (const listener of this.listeners) listener(invalidation);
   }
 
