@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import { resolve } from 'node:path';
@@ -488,4 +488,23 @@ function errorLines(results: RouteResult[]): string[] {
     out.push(`! ${r.method} ${r.path}: ${r.errors} errors (status counts ${codes || 'none'}; socket errors ${r.socketErrors}; timeouts ${r.timeouts})`);
   }
   return out;
+}
+
+/**
+ * After a bulk seed, the kernel is still writing the seed's pages to disk for a while, which slows
+ * whatever is measured next. Waits (at most `maxSeconds`) until the dirty page cache is below 64 MiB,
+ * on Linux; returns the seconds waited.
+ */
+export async function waitForWriteback(maxSeconds = 60): Promise<number> {
+  const dirtyKiB = () => {
+    try {
+      const match = /^Dirty:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const started = Date.now();
+  while (dirtyKiB() > 64 * 1024 && Date.now() - started < maxSeconds * 1000) await sleep(500);
+  return (Date.now() - started) / 1000;
 }

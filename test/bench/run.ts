@@ -46,6 +46,7 @@ import {
   runRoute,
   startServer,
   waitForDatabaseIdle,
+  waitForWriteback,
 } from './harness';
 import { ADMIN, QA_SKU, QaSeeded, qaRoutes, ROUTE, routes, seed, SeededContext, seedQa, seedWithProgress } from './routes';
 
@@ -355,6 +356,8 @@ async function main(): Promise<number> {
       const vacuumStarted = Date.now();
       await analyzeTables(scratch.url, { vacuum: true, checkpoint: true });
       const vacuumSeconds = (Date.now() - vacuumStarted) / 1000;
+      const settled = await waitForWriteback();
+      if (settled >= 1) process.stderr.write(`waited ${settled.toFixed(1)} s for the seed's writes to reach the disk\n`);
       seedNote = `+${n(extraPosts)} posts in ${seconds.toFixed(1)} s (${n(Math.round(extraPosts / seconds))} posts/s), VACUUM ANALYZE + CHECKPOINT ${vacuumSeconds.toFixed(1)} s`;
       process.stderr.write(`${seedNote}\n`);
     }
