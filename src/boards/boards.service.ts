@@ -125,6 +125,13 @@ export class BoardsService {
     return { board: toBoardView(row), role };
   }
 
+  /** The community a board belongs to (404 if there is no such board), to read the caller's role with the next query. */
+  async communityOf(boardId: string): Promise<string> {
+    const row = await this.findRow(boardId);
+    if (!row) throw BoardsErrors.notFound();
+    return row.community_id;
+  }
+
   /** As getAccessible, for a caller whose role in the board's community is already known (read with the row that named the board). */
   async accessibleWithRole(boardId: string, role: Role | null): Promise<AccessibleBoard> {
     const row = await this.findRow(boardId);

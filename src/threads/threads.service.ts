@@ -183,10 +183,10 @@ export class ThreadsService {
     boardId: string,
     query: { sort?: 'latest' | 'top' | 'unanswered'; tag?: string; sku?: string; limit?: number; cursor?: string },
   ): Promise<Page<ThreadView>> {
-    const access = await this.boards.getAccessible(actor, boardId);
+    const communityId = await this.boards.communityOf(boardId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const sort = query.sort ?? 'latest';
-    const params: unknown[] = [boardId, limit + 1];
+    const params: unknown[] = [boardId, limit + 1, communityId, actor?.userId ?? null];
     const where = ['t.board_id = $1', 't.deleted_at IS NULL', ...tagAndSkuFilters(params, query)];
     let order: string;
     let key: (r: ThreadRow & { k: string }) => unknown[];
@@ -217,10 +217,16 @@ export class ThreadsService {
       key = (r) => [r.k, r.id];
     }
     const keyColumn = sort === 'unanswered' ? 't.created_at' : 't.last_post_at';
-    const rows = await this.db.query<ThreadRow & { k: string }>(
-      `SELECT ${THREAD_COLUMNS}, ${keyColumn}::text AS k FROM threads t WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2`,
+    // One round trip: the caller's role and the page; the page is thrown away if the board is hidden from them.
+    const result = await this.db.query<ThreadRow & { k: string; viewer_role: Role | null }>(
+      `SELECT r.viewer_role, page.* FROM (SELECT ${this.communities.membershipRoleSql('$3::uuid', '$4')} AS viewer_role) r
+         LEFT JOIN LATERAL (
+           SELECT ${THREAD_COLUMNS}, ${keyColumn}::text AS k FROM threads t WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT $2
+         ) page ON true`,
       params,
     );
+    await this.boards.accessibleWithRole(boardId, this.communities.effectiveRole(actor, result[0].viewer_role));
+    const rows = result[0].id === null ? [] : result;
     const views = await this.toThreadViews(rows.slice(0, limit));
     const byId = new Map(views.map((v) => [v.id, v]));
     return toPage(rows, limit, (r) => byId.get(r.id)!, key);
