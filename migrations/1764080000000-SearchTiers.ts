@@ -8,8 +8,9 @@ const DEFAULT_RECENT_POSTS = 20_000;
  * community's newest visible posts, with its own full-text index: a search of the recent tier reads
  * posting lists as long as the recent posts, not as long as the whole history. A trigger on posts
  * keeps it in step with every write (a new post enters it; an edit updates it; a deleted or hidden
- * post leaves it); search_recent_prune() trims each community to its newest posts (the server runs
- * it every minute) and search_recent_refresh() fills one community from scratch (after bulk loads).
+ * post leaves it); search_recent_trim() trims one community to its newest posts (the server runs it
+ * for the communities it posted in, every few seconds), search_recent_prune() all of them, and
+ * search_recent_refresh() fills one community from scratch (after bulk loads).
  * FAQ posts are found through their own small partial index.
  */
 export class SearchTiers1764080000000 implements MigrationInterface {
@@ -45,44 +46,38 @@ export class SearchTiers1764080000000 implements MigrationInterface {
       CREATE TRIGGER posts_search_recent AFTER INSERT OR UPDATE OF body, search_title, deleted_at, hidden ON posts
         FOR EACH ROW EXECUTE FUNCTION search_recent_sync()`);
     await q.query(`
-      CREATE FUNCTION search_recent_prune(keep integer) RETURNS bigint LANGUAGE plpgsql AS $$
+      CREATE FUNCTION search_recent_trim(community uuid, keep integer) RETURNS bigint LANGUAGE plpgsql AS $$
       DECLARE
-        c record;
         boundary timestamptz;
         removed bigint := 0;
-        n bigint;
       BEGIN
-        FOR c IN SELECT id FROM communities LOOP
-          SELECT created_at INTO boundary FROM search_recent WHERE community_id = c.id ORDER BY created_at DESC OFFSET keep - 1 LIMIT 1;
-          IF boundary IS NOT NULL THEN
-            DELETE FROM search_recent WHERE community_id = c.id AND created_at < boundary;
-            GET DIAGNOSTICS n = ROW_COUNT;
-            removed := removed + n;
-          END IF;
-        END LOOP;
+        SELECT created_at INTO boundary FROM search_recent WHERE community_id = community ORDER BY created_at DESC OFFSET keep - 1 LIMIT 1;
+        IF boundary IS NOT NULL THEN
+          DELETE FROM search_recent WHERE community_id = community AND created_at < boundary;
+          GET DIAGNOSTICS removed = ROW_COUNT;
+        END IF;
         RETURN removed;
       END $$`);
     await q.query(`
+      CREATE FUNCTION search_recent_prune(keep integer) RETURNS bigint LANGUAGE sql AS $$
+        SELECT COALESCE(sum(search_recent_trim(id, keep)), 0)::bigint FROM communities
+      $$`);
+    await q.query(`
       CREATE FUNCTION search_recent_refresh(community uuid, keep integer) RETURNS void LANGUAGE plpgsql AS $$
-      DECLARE
-        boundary timestamptz;
       BEGIN
         INSERT INTO search_recent (post_id, community_id, created_at, search)
           SELECT id, community_id, created_at, search FROM posts
            WHERE community_id = community AND deleted_at IS NULL AND NOT hidden
            ORDER BY created_at DESC LIMIT keep
         ON CONFLICT (post_id) DO NOTHING;
-        SELECT created_at INTO boundary FROM search_recent WHERE community_id = community ORDER BY created_at DESC OFFSET keep - 1 LIMIT 1;
-        IF boundary IS NOT NULL THEN
-          DELETE FROM search_recent WHERE community_id = community AND created_at < boundary;
-        END IF;
+        PERFORM search_recent_trim(community, keep);
       END $$`);
     await q.query(`SELECT search_recent_refresh(id, ${DEFAULT_RECENT_POSTS}) FROM communities`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER posts_search_recent ON posts`);
-    await q.query(`DROP FUNCTION search_recent_refresh(uuid, integer), search_recent_prune(integer), search_recent_sync()`);
+    await q.query(`DROP FUNCTION search_recent_refresh(uuid, integer), search_recent_prune(integer), search_recent_trim(uuid, integer), search_recent_sync()`);
     await q.query(`DROP TABLE search_recent`);
     await q.query(`DROP INDEX posts_faq_idx`);
     await q.query(`DROP INDEX posts_community_created_idx`);

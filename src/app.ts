@@ -46,7 +46,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await runMigrations(database.dataSource, logger);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const guestCache = new GuestCache(config.guestCacheSeconds, redis, logger);
+  const guestCache = new GuestCache(config.guestCacheSeconds, redis, logger, config.databaseUrl ?? config.dataDir);
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

@@ -15,6 +15,7 @@ import { IdentityService } from '../identity/identity.service';
 import { AttachmentRow, AttachmentsService } from './attachments.service';
 import { CreatePostDto, CreateThreadDto, PostView, ReactionKind, ThreadView } from './dto/threads.dto';
 import { findMentionHandles, renderMarkdown } from './markdown';
+import { SearchRecentPruner } from './search-recent.pruner';
 import { ThreadsErrors } from './threads.errors';
 
 export interface ThreadRow {
@@ -120,6 +121,7 @@ export class ThreadsService {
     private readonly communities: CommunitiesService,
     private readonly identity: IdentityService,
     private readonly attachments: AttachmentsService,
+    private readonly searchRecent: SearchRecentPruner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -164,6 +166,7 @@ export class ThreadsService {
       );
       return thread.id;
     });
+    this.searchRecent.posted(board.communityId);
     return this.getThread(actor, threadId);
   }
 
@@ -385,6 +388,7 @@ export class ThreadsService {
       );
     };
     const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
+    this.searchRecent.posted(thread.community_id);
     if (attachmentIds.length) return (await this.postsByIds(actor, [post.id], role))[0];
     // Everything the view shows is known: the statement returned the row, and a new post has no reactions or votes.
     const [view] = await this.toPostViews(actor, [{ ...post, attachments_json: [], my_reactions: [], my_vote: null }]);

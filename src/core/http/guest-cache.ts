@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Redis from 'ioredis';
@@ -10,7 +10,6 @@ export const GuestCacheable = () => RouteConfig({ guestCache: true });
 
 export const GUEST_CACHE = Symbol('GUEST_CACHE');
 
-const CHANNEL = 'hearth:guest-cache:invalidate';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const GENERATION = Symbol('guestCacheGeneration');
 
@@ -55,12 +54,17 @@ export class GuestCache {
   private readonly instanceId = randomUUID();
   private subscriber: Redis | null = null;
   private readonly listeners: Array<(invalidation: Invalidation) => void> = [];
+  /** One channel per database: the instances that share a database are the ones that must hear each other. */
+  private readonly channel: string;
 
   constructor(
     private readonly ttlSeconds: number,
     private readonly redis: Redis | null,
     private readonly logger: Logger,
+    /** What names the database the instance serves (its URL, or the embedded data directory); only a hash of it is used. */
+    database: string,
   ) {
+    this.channel = `hearth:invalidate:${createHash('sha256').update(database).digest('hex').slice(0, 24)}`;
     this.entries = new LRUCache<string, Entry>({ max: 10_000, maxSize: 32 * 1024 * 1024, sizeCalculation: (e) => e.body.length + 64 });
   }
 
@@ -75,7 +79,7 @@ export class GuestCache {
   invalidate(invalidation: Invalidation = {}): void {
     this.forget();
     this.redis
-      ?.publish(CHANNEL, JSON.stringify({ from: this.instanceId, ...invalidation }))
+      ?.publish(this.channel, JSON.stringify({ from: this.instanceId, ...invalidation }))
       .catch((err: Error) => this.logger.warn({ err: err.message }, 'guest cache: could not publish an invalidation'));
   }
 
@@ -114,7 +118,7 @@ export class GuestCache {
       // After a reconnect, invalidations sent while it was down are lost: start over.
       this.subscriber.on('ready', () => this.forget());
       // Until the subscription stands, another instance's writes could be missed: drop what was cached meanwhile.
-      await this.subscriber.subscribe(CHANNEL).then(
+      await this.subscriber.subscribe(this.channel).then(
         () => this.forget(),
         (err: Error) => this.logger.warn({ err: err.message }, 'guest cache: could not subscribe; entries expire after their TTL'),
       );
