@@ -161,7 +161,7 @@ export const routes: BenchRoute[] = [
     rerunAtScale: true,
   },
   // Two words that co-occur in about 1.5% of the seeded posts, as a guest; before the replies, so it searches
-  // the seeded board as seeded (the replies' posts enter search's recent tier, trimmed by the server each minute).
+  // the seeded board as seeded (the replies' posts enter search's recent tier, trimmed by the server every few seconds).
   {
     name: ROUTE.search,
     method: 'GET',
