@@ -15,6 +15,7 @@ import { CommonErrors } from './core/errors/app-error';
 import { flattenValidationErrors } from './core/errors/problem';
 import { ProblemFilter } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
+import { Invalidations } from './core/cluster/invalidations';
 import { GuestCache } from './core/http/guest-cache';
 import { installMetrics } from './core/http/metrics';
 import { createLogger, PinoNestLogger } from './core/logging/logger';
@@ -46,7 +47,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await runMigrations(database.dataSource, logger);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false }) : null;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const guestCache = new GuestCache(config.guestCacheSeconds, redis, logger, config.databaseUrl ?? config.dataDir);
+  const invalidations = new Invalidations(redis, logger, config.databaseUrl ?? config.dataDir);
+  const guestCache = new GuestCache(config.guestCacheSeconds, invalidations);
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -68,7 +70,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       redis,
       dispatcher: { ...DEFAULT_DISPATCHER_OPTIONS, ...options.dispatcher },
       rateLimitPrefix: options.rateLimitPrefix ?? 'hearth',
-      guestCache,
+      invalidations,
     }),
     adapter,
     { logger: new PinoNestLogger(logger) },
@@ -102,7 +104,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 5, parts: 6 } });
   installMetrics(fastify);
   // After helmet and CORS, whose headers a cached answer needs too.
-  await guestCache.install(fastify);
+  guestCache.install(fastify);
+  await invalidations.start();
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
@@ -144,7 +147,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     database,
     close: async () => {
       await app.close();
-      await guestCache.close();
+      await invalidations.close();
       redis?.disconnect();
       if (!options.database) await database.close();
     },

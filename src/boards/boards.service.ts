@@ -6,7 +6,7 @@ import { Db, isUniqueViolation } from '../core/database/db.service';
 import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
 import { CommunitiesService } from '../communities/communities.service';
 import { CommonErrors } from '../core/errors/app-error';
-import { GUEST_CACHE, GuestCache } from '../core/http/guest-cache';
+import { INVALIDATIONS, Invalidations } from '../core/cluster/invalidations';
 import { BoardKind, BoardVisibility, canSeeBoard, visibleVisibilities } from './board-access';
 import { BoardsErrors } from './boards.errors';
 import { BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
@@ -45,8 +45,8 @@ export interface AccessibleBoard {
 
 /**
  * Board rows are read on every thread and post request, so they are cached in process for 5 s.
- * A change made here drops the row at once, here and (through the guest cache's Redis channel) on
- * the other instances; without Redis, other instances see it within 5 s.
+ * A change made here drops the row at once, here and (through Invalidations) on the other
+ * instances; if a message is lost (Redis down), they see it within 5 s.
  */
 const BOARD_CACHE_TTL_MS = 5_000;
 
@@ -57,9 +57,9 @@ export class BoardsService {
   constructor(
     private readonly db: Db,
     private readonly communities: CommunitiesService,
-    @Inject(GUEST_CACHE) private readonly guestCache: GuestCache,
+    @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
   ) {
-    guestCache.onInvalidate(({ boardId }) => boardId && this.cache.delete(boardId));
+    invalidations.subscribe(({ boardId }) => boardId && this.cache.delete(boardId));
   }
 
   async create(community: CommunityContext, dto: CreateBoardDto): Promise<BoardView> {
@@ -107,8 +107,7 @@ export class BoardsService {
           WHERE id = $1 RETURNING *`,
         [boardId, dto.slug ?? null, dto.name ?? null, dto.description ?? null, dto.kind ?? null, dto.visibility ?? null, dto.position ?? null],
       );
-      this.cache.delete(boardId);
-      this.guestCache.invalidate({ boardId });
+      this.invalidations.publish({ boardId }); // drops the cached row here and on the other instances
       return toBoardView(row);
     } catch (err) {
       if (dto.slug && isUniqueViolation(err, 'boards_community_slug_key')) throw BoardsErrors.slugTaken(dto.slug);

@@ -6,7 +6,7 @@ import { DatabaseHandle } from './database/data-source';
 import { Db } from './database/db.service';
 import { DispatcherOptions, EventDispatcher } from './events/event-dispatcher';
 import { EventsService } from './events/events.service';
-import { GUEST_CACHE, GuestCache } from './http/guest-cache';
+import { INVALIDATIONS, Invalidations } from './cluster/invalidations';
 import { HealthController } from './http/health.controller';
 import { LOGGER } from './logging/logger';
 import { RateLimitService } from './rate-limit/rate-limit.service';
@@ -18,10 +18,10 @@ export interface CoreRuntime {
   redis: Redis | null;
   dispatcher: DispatcherOptions;
   rateLimitPrefix: string;
-  guestCache: GuestCache;
+  invalidations: Invalidations;
 }
 
-/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, the guest cache. */
+/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, cross-instance cache invalidations. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -40,9 +40,9 @@ export class CoreModule {
           useFactory: (db: Db, events: EventsService) => new EventDispatcher(db, events, runtime.dispatcher, runtime.logger),
         },
         { provide: RateLimitService, useFactory: () => new RateLimitService(runtime.redis, runtime.rateLimitPrefix) },
-        { provide: GUEST_CACHE, useValue: runtime.guestCache },
+        { provide: INVALIDATIONS, useValue: runtime.invalidations },
       ],
-      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, GUEST_CACHE],
+      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, INVALIDATIONS],
     };
   }
 }

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { Actor, AccessTokenVerifier } from '../core/auth/actor';
 import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db, isUniqueViolation } from '../core/database/db.service';
-import { GUEST_CACHE, GuestCache } from '../core/http/guest-cache';
+import { INVALIDATIONS, Invalidations } from '../core/cluster/invalidations';
 import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
 import { AuthResultView, MeUserView, TokenPairView, UserView } from './dto/auth.dto';
 import { IdentityErrors } from './identity.errors';
@@ -61,9 +61,9 @@ export class IdentityService implements AccessTokenVerifier {
     private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
     rateLimits: RateLimitService,
-    @Inject(GUEST_CACHE) private readonly invalidations: GuestCache,
+    @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
   ) {
-    invalidations.onInvalidate(({ sessionId }) => sessionId && this.forgetSession(sessionId));
+    invalidations.subscribe(({ sessionId }) => sessionId && this.forgetSession(sessionId));
     this.registrationsPerIp = rateLimits.limiter({ name: 'register-ip', points: config.registrationsPerIpPerHour, durationSeconds: 3600 });
     this.loginsPerIp = rateLimits.limiter({ name: 'login-ip', points: config.loginsPerIpPerMinute, durationSeconds: 60 });
     this.loginFailuresPerAccount = rateLimits.limiter({
@@ -172,10 +172,7 @@ export class IdentityService implements AccessTokenVerifier {
 
   /** A session was revoked or its access token replaced: drop it from the cache once that commits, everywhere. */
   private sessionChanged(sessionId: string) {
-    const drop = () => {
-      this.forgetSession(sessionId);
-      this.invalidations.invalidate({ sessionId });
-    };
+    const drop = () => this.invalidations.publish({ sessionId }); // forgetSession() here and on the other instances
     if (this.db.inTransaction) {
       this.sessionChanges++; // verifications running now may read the old row: keep them out of the cache
       this.db.afterCommit(drop);

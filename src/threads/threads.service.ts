@@ -91,6 +91,9 @@ interface PostViewRow extends PostRow {
   my_vote: number | null;
 }
 
+/** The roles that see hidden posts. */
+const MODERATOR_ROLES = ROLES.filter((r) => roleAtLeast(r, 'moderator'));
+
 interface PostingLimits {
   /** Seconds between posts that apply to the caller (0: none). */
   cooldown: number;
@@ -312,7 +315,7 @@ export class ThreadsService {
         limit + 1,
         actor?.userId ?? null,
         actor?.isPlatformAdmin ?? false,
-        ROLES.filter((r) => roleAtLeast(r, 'moderator')),
+        MODERATOR_ROLES,
         ...(byScore ? [after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null] : [after?.[0] ?? null]),
       ],
     );
@@ -362,17 +365,6 @@ export class ThreadsService {
     const limits = await this.postingLimits(actor, thread.community_id, role!, rendered.linkCount);
     const attachmentIds = dto.attachmentIds ?? [];
     const answersQuestion = thread.kind === 'qa' && !thread.first_staff_answer_at && roleAtLeast(role, 'staff');
-    const write = async () => {
-      await this.enforcePostingLimits(actor, thread.community_id, limits);
-      const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0);
-      if (attachmentIds.length) await this.attachments.attach(actor, thread.community_id, post.id, attachmentIds);
-      // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
-      // (In the reply's transaction; in one of its own only if the thread became a question since it was read.)
-      if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
-        await (this.db.inTransaction ? stopClock(post) : this.db.transaction(() => stopClock(post)));
-      }
-      return post;
-    };
     const stopClock = async (post: { id: string; board_id: string; asker_id: string }) => {
       const [answered] = await this.db.query<{ seconds: number }>(
         `UPDATE threads SET first_staff_answer_at = p.created_at, first_staff_answer_post_id = p.id
@@ -386,6 +378,17 @@ export class ThreadsService {
         { communityId: thread.community_id, boardId: post.board_id, threadId, postId: post.id, authorId: actor.userId, askerId: post.asker_id, responseSeconds: answered.seconds },
         thread.community_id,
       );
+    };
+    const write = async () => {
+      await this.enforcePostingLimits(actor, thread.community_id, limits);
+      const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0);
+      if (attachmentIds.length) await this.attachments.attach(actor, thread.community_id, post.id, attachmentIds);
+      // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
+      // (In the reply's transaction; in one of its own only if the thread became a question since it was read.)
+      if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
+        await (this.db.inTransaction ? stopClock(post) : this.db.transaction(() => stopClock(post)));
+      }
+      return post;
     };
     const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
     this.searchRecent.posted(thread.community_id);
