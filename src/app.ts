@@ -5,19 +5,20 @@ import multipart from '@fastify/multipart';
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { LogController } from 'fastify';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import Redis from 'ioredis';
 import { AppModule } from './app.module';
 import { AppConfig } from './core/config/config';
 import { DatabaseHandle, openDatabase, runMigrations } from './core/database/data-source';
 import { CommonErrors } from './core/errors/app-error';
 import { flattenValidationErrors } from './core/errors/problem';
-import { ProblemFilter } from './core/errors/problem.filter';
+import { ProblemFilter, sendProblem } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
 import { Invalidations } from './core/cluster/invalidations';
 import { GuestCache } from './core/http/guest-cache';
-import { installMetrics } from './core/http/metrics';
+import { installInputGuard } from './core/http/input-guard';
+import { recordRoutes, setupOpenApi } from './core/http/openapi';
+import { installMetrics, startMetricsListener } from './core/http/metrics';
 import { createLogger, PinoNestLogger } from './core/logging/logger';
 import { ENTITIES } from './entities';
 import { IdentityService } from './identity/identity.service';
@@ -37,6 +38,10 @@ export interface AppOptions {
 export interface HearthApp {
   app: NestFastifyApplication;
   database: DatabaseHandle;
+  /** The metrics listener's `/metrics` URL when METRICS_PORT is set (METRICS_PORT=0: a free port), else null. */
+  metricsUrl: string | null;
+  /** Every route served, as `METHOD /path/{param}` (the OpenAPI test holds the document to them). */
+  routes: ReadonlySet<string>;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     },
+     // Errors the router raises before any route runs (a malformed URL, an over-long path parameter) leave as problem+json too.
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, err),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({
@@ -73,10 +80,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       invalidations,
     }),
     adapter,
-    { logger: new PinoNestLogger(logger) },
+    // Our own JSON parser (installInputGuard) replaces Nest's; the API takes JSON and multipart only.
+    { logger: new PinoNestLogger(logger), bodyParser: false },
   );
 
   const fastify = app.getHttpAdapter().getInstance();
+  const routes = recordRoutes(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -100,9 +109,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       exposedHeaders: ['x-request-id', 'retry-after'],
     });
   }
+  // NUL characters, unpaired surrogates and over-deep JSON are refused before any route sees them.
+  installInputGuard(fastify);
   // Uploads stream through their own limits (10 MiB, one file), not the 1 MiB JSON body limit.
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 5, parts: 6 } });
-  installMetrics(fastify);
+  const metrics = installMetrics(fastify, { token: config.metricsToken });
   // After helmet and CORS, whose headers a cached answer needs too.
   guestCache.install(fastify);
   await invalidations.start();
@@ -124,16 +135,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   );
   app.useGlobalFilters(new ProblemFilter());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Hearth API')
-      .setDescription('The community server brands run for their customers. Errors are RFC 9457 problem+json with a stable `code`.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  setupOpenApi(app);
 
   await app.init();
 
@@ -142,10 +144,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     logger.info({ email: config.adminEmail, outcome }, 'platform admin ensured');
   }
 
+  // Metrics get their own listener (on HOST, port METRICS_PORT), kept off the public one.
+  const metricsListener = config.metricsPort !== null ? await startMetricsListener(metrics, config.host, config.metricsPort) : null;
+
   return {
     app,
     database,
+    metricsUrl: metricsListener?.url ?? null,
+    routes,
     close: async () => {
+      await metricsListener?.close();
       await app.close();
       await invalidations.close();
       redis?.disconnect();

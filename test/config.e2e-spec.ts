@@ -27,6 +27,10 @@ describe('configuration', () => {
       trustProxy: false,
       guestCacheSeconds: 10,
       searchRecentPosts: 20000,
+      searchesPerIpPerMinute: 60,
+      metricsPort: null,
+      metricsToken: null,
+      sessionMaxDays: 90,
     });
   });
 
@@ -47,6 +51,10 @@ describe('configuration', () => {
       CORS_ORIGINS: 'https://a.example.com,https://b.example.com',
       GUEST_CACHE_SECONDS: '0',
       SEARCH_RECENT_POSTS: '500',
+      SEARCHES_PER_IP_PER_MINUTE: '9',
+      METRICS_PORT: '9100',
+      METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+      SESSION_MAX_DAYS: '30',
     });
     expect(config).toEqual(
       expect.objectContaining({
@@ -64,6 +72,10 @@ describe('configuration', () => {
         corsOrigins: ['https://a.example.com', 'https://b.example.com'],
         guestCacheSeconds: 0,
         searchRecentPosts: 500,
+        searchesPerIpPerMinute: 9,
+        metricsPort: 9100,
+        metricsToken: 'a-metrics-token-of-32-characters',
+        sessionMaxDays: 30,
       }),
     );
   });
@@ -71,6 +83,8 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'abc' }, /PORT .*integer.*\(got "abc"\)/],
     [{ PORT: '70000' }, /PORT .*65535/],
+    [{ SESSION_MAX_DAYS: '0' }, /SESSION_MAX_DAYS .*from 1 to 3650/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters \(got "\*\*\*"\)/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL must be an http/],

@@ -145,7 +145,8 @@ describe('image uploads', () => {
       reuseConsentAt: null,
     });
     const path = new URL(res.body.url).pathname;
-    const served = await fetch(`${t.baseUrl}${path}`);
+    // Not attached yet: only its uploader may fetch it (see security-access.e2e-spec.ts).
+    const served = await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${member.accessToken}` } });
     expect(served.status).toBe(200);
     expect(served.headers.get('content-type')).toBe('image/jpeg');
     expect(served.headers.get('x-content-type-options')).toBe('nosniff');

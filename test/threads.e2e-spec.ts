@@ -345,11 +345,11 @@ describe('boards, threads and posts', () => {
       expect(thread.firstPost.body).toBe(`before ${payload} after`);
     });
 
-    it('marks external links nofollow ugc noopener and links mentions of members', async () => {
+    it('marks external links nofollow ugc noopener noreferrer and links mentions of members', async () => {
       const named = await registerUser(t.http, { displayName: 'Mention Me' });
       await t.http.post(`/api/v1/communities/${slug}/join`, undefined, { token: named.accessToken });
       const thread = await createThread(t.http, member.accessToken, boards.pub.id, { body: 'see https://example.com and @MentionMe and @nobody' });
-      expect(thread.firstPost.html).toContain('<a href="https://example.com" rel="nofollow ugc noopener">https://example.com</a>');
+      expect(thread.firstPost.html).toContain('<a href="https://example.com" rel="nofollow ugc noopener noreferrer">https://example.com</a>');
       expect(thread.firstPost.html).toContain(`<a href="/u/${named.id}" class="mention">@MentionMe</a>`);
       expect(thread.firstPost.html).toContain('@nobody');
       expect(thread.firstPost.html).not.toContain('href="/u/nobody');

@@ -3,7 +3,10 @@ import { LRUCache } from 'lru-cache';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { Role } from '../core/auth/roles';
 import { Db, isUniqueViolation } from '../core/database/db.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
+import { cursorKind, Cursors } from '../core/pagination/cursors';
+
+const BOARDS_CURSOR = cursorKind<[number, string, string]>('boards', 'int', 'timestamp', 'uuid');
 import { CommunitiesService } from '../communities/communities.service';
 import { CommonErrors } from '../core/errors/app-error';
 import { INVALIDATIONS, Invalidations } from '../core/cluster/invalidations';
@@ -58,6 +61,7 @@ export class BoardsService {
     private readonly db: Db,
     private readonly communities: CommunitiesService,
     @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
+    private readonly cursors: Cursors,
   ) {
     invalidations.subscribe(({ boardId }) => boardId && this.cache.delete(boardId));
   }
@@ -83,7 +87,7 @@ export class BoardsService {
     const community = await this.communities.resolve(slug, actor);
     if (!community) throw CommonErrors.notFound('Community');
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor, 3) as [number, string, string] | null;
+    const after = this.cursors.decode(BOARDS_CURSOR, query.cursor);
     const rows = await this.db.query<BoardRow & { created_key: string }>(
       `SELECT *, created_at::text AS created_key FROM boards
         WHERE community_id = $1 AND visibility = ANY($2::text[])
@@ -91,7 +95,7 @@ export class BoardsService {
         ORDER BY position, created_at, id LIMIT $6`,
       [community.id, visibleVisibilities(community.role), after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
     );
-    return toPage(rows, limit, toBoardView, (r) => [r.position, r.created_key, r.id]);
+    return this.cursors.page(BOARDS_CURSOR, rows, limit, toBoardView, (r) => [r.position, r.created_key, r.id]);
   }
 
   async update(actor: Actor, boardId: string, dto: UpdateBoardDto): Promise<BoardView> {

@@ -36,7 +36,8 @@ export class CommunitiesController {
 
   @Post(':slug/join')
   @ApiBearerAuth()
-  @ApiCreatedResponse({ type: MembershipView, description: 'Joined as a member (200 with the existing membership when already a member)' })
+  @ApiCreatedResponse({ type: MembershipView, description: 'Joined as a member' })
+  @ApiOkResponse({ type: MembershipView, description: 'Already a member: the existing membership' })
   async join(@CurrentActor() actor: Actor, @Param('slug') slug: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<MembershipView> {
     const { membership, created } = await this.communities.join(actor, slug);
     reply.status(created ? 201 : 200);

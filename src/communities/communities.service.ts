@@ -5,7 +5,11 @@ import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db, isUniqueViolation } from '../core/database/db.service';
 import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
+import { cursorKind, Cursors } from '../core/pagination/cursors';
+
+/** Members by joining time (PostgreSQL's text of it, to the microsecond), then id. */
+const MEMBERS_CURSOR = cursorKind<[string, string]>('members', 'timestamp', 'uuid');
 import { IdentityService } from '../identity/identity.service';
 import { CommunitiesErrors } from './communities.errors';
 import { CommunityEntity, MembershipEntity } from './community.entity';
@@ -27,6 +31,7 @@ export class CommunitiesService implements CommunityRoleResolver {
     private readonly db: Db,
     private readonly events: EventsService,
     private readonly identity: IdentityService,
+    private readonly cursors: Cursors,
   ) {}
 
   /** Platform admins only. The creator becomes the community's first admin. */
@@ -69,7 +74,7 @@ export class CommunitiesService implements CommunityRoleResolver {
 
   async listMembers(community: CommunityContext, query: { role?: Role; limit?: number; cursor?: string }): Promise<Page<MembershipView>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const after = this.cursors.decode(MEMBERS_CURSOR, query.cursor);
     const params: unknown[] = [community.id, limit + 1];
     let where = 'community_id = $1';
     if (query.role) {
@@ -86,7 +91,8 @@ export class CommunitiesService implements CommunityRoleResolver {
       params,
     );
     const users = await this.identity.getUsers(rows.map((r) => r.user_id));
-    return toPage(
+    return this.cursors.page(
+      MEMBERS_CURSOR,
       rows,
       limit,
       (r) => this.toMembershipView({ userId: r.user_id, role: r.role, joinedAt: new Date(r.joined_at) }, users),

@@ -10,6 +10,7 @@ import { INVALIDATIONS, Invalidations } from './cluster/invalidations';
 import { HealthController } from './http/health.controller';
 import { LOGGER } from './logging/logger';
 import { RateLimitService } from './rate-limit/rate-limit.service';
+import { Cursors, loadCursorKey } from './pagination/cursors';
 
 export interface CoreRuntime {
   config: AppConfig;
@@ -21,7 +22,7 @@ export interface CoreRuntime {
   invalidations: Invalidations;
 }
 
-/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, cross-instance cache invalidations. */
+/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, cross-instance cache invalidations, cursors. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -41,8 +42,9 @@ export class CoreModule {
         },
         { provide: RateLimitService, useFactory: () => new RateLimitService(runtime.redis, runtime.rateLimitPrefix) },
         { provide: INVALIDATIONS, useValue: runtime.invalidations },
+        { provide: Cursors, inject: [Db], useFactory: async (db: Db) => new Cursors(await loadCursorKey(db)) },
       ],
-      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, INVALIDATIONS],
+      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, INVALIDATIONS, Cursors],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Actor } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
@@ -31,7 +31,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResultView })
   @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (LOGINS_PER_IP_PER_MINUTE) and per account' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: per IP (LOGINS_PER_IP_PER_MINUTE), per account and IP, and a growing delay per account (see the README)' })
   login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<AuthResultView> {
     return this.identity.login(dto, clientInfo(request));
   }
@@ -48,7 +48,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth()
-  @ApiOkResponse({ description: 'The session is revoked: its access and refresh tokens stop working' })
+  @ApiNoContentResponse({ description: 'The session is revoked: its access and refresh tokens stop working' })
   async logout(@CurrentActor() actor: Actor): Promise<void> {
     await this.identity.logout(actor);
   }

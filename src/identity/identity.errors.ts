@@ -2,8 +2,10 @@ import { AppError, CommonErrors } from '../core/errors/app-error';
 
 export const IdentityErrors = {
   emailInUse: () => new AppError('EMAIL_IN_USE', 409, 'An account with this email already exists'),
-  weakPassword: (message: string) =>
-    new AppError('WEAK_PASSWORD', 422, message, {}, [{ field: 'password', message }]),
+  weakPassword: (message: string, field = 'password') =>
+    new AppError('WEAK_PASSWORD', 422, message, {}, [{ field, message }]),
+  wrongCurrentPassword: () =>
+    new AppError('INVALID_CURRENT_PASSWORD', 422, 'The current password is wrong', {}, [{ field: 'currentPassword', message: 'is wrong' }]),
   invalidCredentials: () => new AppError('INVALID_CREDENTIALS', 401, 'The email or password is wrong'),
   invalidRefreshToken: () => new AppError('INVALID_REFRESH_TOKEN', 401, 'The refresh token is invalid, expired or revoked'),
   refreshTokenReused: () =>

@@ -14,6 +14,14 @@ export const QaErrors = {
     new AppError('VALIDATION_FAILED', 400, 'A question cannot duplicate itself', {}, [{ field: 'threadId', message: 'must be another question' }]),
   duplicateOtherCommunity: () =>
     new AppError('VALIDATION_FAILED', 400, 'The original question belongs to another community', {}, [{ field: 'threadId', message: 'not in this community' }]),
+  duplicateLessVisible: (questionVisibility: string, originalVisibility: string) =>
+    new AppError(
+      'DUPLICATE_LESS_VISIBLE',
+      422,
+      `The original question (${originalVisibility} board) must be at least as visible as this one (${questionVisibility} board)`,
+      { questionVisibility, originalVisibility },
+      [{ field: 'threadId', message: 'on a board fewer people can read than this question' }],
+    ),
   badRange: () =>
     new AppError('VALIDATION_FAILED', 400, '`from` must be before `to`, at most 366 days apart', {}, [{ field: 'from', message: 'invalid range' }]),
 };

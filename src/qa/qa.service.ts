@@ -4,7 +4,9 @@ import { roleAtLeast } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
 import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
+import { cursorKind, Cursors } from '../core/pagination/cursors';
+import { BOARD_VISIBILITIES, BoardVisibility } from '../boards/board-access';
 import { BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { ThreadView } from '../threads/dto/threads.dto';
@@ -12,6 +14,9 @@ import { PostContext, QuestionsService } from '../threads/questions.service';
 import { ThreadsService } from '../threads/threads.service';
 import { FaqEntryView, QueueItemView, ResponseTimesView, VoteResultView } from './dto/qa.dto';
 import { QaErrors } from './qa.errors';
+
+/** FAQ entries in the order they were promoted. */
+const FAQ_CURSOR = cursorKind<[string, string]>('qa:faq', 'timestamp', 'uuid');
 
 const DAY_MS = 86_400_000;
 
@@ -30,6 +35,7 @@ export class QaService {
     private readonly threads: ThreadsService,
     private readonly communities: CommunitiesService,
     private readonly boards: BoardsService,
+    private readonly cursors: Cursors,
   ) {}
 
   /** One vote per member per post of a question (the question itself too), never on one's own post. */
@@ -91,14 +97,23 @@ export class QaService {
     return this.threads.getThread(actor, ctx.thread.id);
   }
 
-  /** Moderators close a question as a duplicate of another of the same community: linked and locked. */
+  /**
+   * Moderators close a question as a duplicate of another of the same community: linked and locked.
+   * The original must be at least as visible as the question, or its readers (guests of a public
+   * question) would be sent to a thread they cannot read, and learn its id.
+   */
   async closeAsDuplicate(actor: Actor, threadId: string, originalId: string): Promise<ThreadView> {
     const thread = await this.threads.getThread(actor, threadId);
-    await this.communities.requireRole(actor, thread.communityId, 'moderator');
+    const role = await this.communities.requireRole(actor, thread.communityId, 'moderator');
     if (thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (originalId === threadId) throw QaErrors.duplicateOfSelf();
     const original = await this.threads.getThread(actor, originalId);
     if (original.communityId !== thread.communityId) throw QaErrors.duplicateOtherCommunity();
+    const question = await this.boards.accessibleWithRole(thread.boardId, role);
+    const target = await this.boards.accessibleWithRole(original.boardId, role);
+    if (!atLeastAsOpen(target.board.visibility, question.board.visibility)) {
+      throw QaErrors.duplicateLessVisible(question.board.visibility, target.board.visibility);
+    }
     await this.questions.markDuplicate(threadId, originalId);
     return this.threads.getThread(actor, threadId);
   }
@@ -133,7 +148,7 @@ export class QaService {
     const community = await this.communities.resolve(slug, actor);
     if (!community) throw CommonErrors.notFound('Community');
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const after = this.cursors.decode(FAQ_CURSOR, query.cursor);
     const rows = await this.db.query<{ post_id: string; k: string }>(
       `SELECT post_id, created_at::text AS k FROM faq_entries
         WHERE community_id = $1 AND ($2::timestamptz IS NULL OR (created_at, post_id) > ($2::timestamptz, $3::uuid))
@@ -146,7 +161,7 @@ export class QaService {
         .filter((e) => visible.has(e.thread.boardId))
         .map((e) => [e.post.id, e]),
     );
-    const page = toPage(rows, limit, (r) => entries.get(r.post_id), (r) => [r.k, r.post_id]);
+    const page = this.cursors.page(FAQ_CURSOR, rows, limit, (r) => entries.get(r.post_id), (r) => [r.k, r.post_id]);
     return { items: page.items.filter((e): e is FaqEntryView => Boolean(e)), nextCursor: page.nextCursor };
   }
 
@@ -162,6 +177,11 @@ export class QaService {
     const stats = await this.questions.responseTimes(community.id, from, to, query);
     return { from: from.toISOString(), to: to.toISOString(), ...stats };
   }
+}
+
+/** public > members > staff: every reader of a board of visibility `than` can read one of visibility `visibility`. */
+function atLeastAsOpen(visibility: BoardVisibility, than: BoardVisibility): boolean {
+  return BOARD_VISIBILITIES.indexOf(visibility) <= BOARD_VISIBILITIES.indexOf(than);
 }
 
 function postEvent(ctx: PostContext) {

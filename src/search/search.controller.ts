@@ -1,14 +1,13 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, IntersectionType } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiTooManyRequestsResponse, IntersectionType } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { Actor } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
 import { OptionalActor } from '../core/auth/decorators';
-import { CommonErrors } from '../core/errors/app-error';
 import { Page, PageQueryDto } from '../core/pagination/pagination';
-import { CommunitiesService } from '../communities/communities.service';
 import { PostView, TagSkuFilterDto, ThreadView } from '../threads/dto/threads.dto';
-import { ThreadsService } from '../threads/threads.service';
+import { SearchService } from './search.service';
 
 export class SearchQueryDto extends IntersectionType(PageQueryDto, TagSkuFilterDto) {
   @ApiProperty({ description: 'Web-search syntax: words, "quoted phrases", -excluded, or', maxLength: 200 })
@@ -42,17 +41,18 @@ class SearchPageView {
 @ApiTags('search')
 @Controller()
 export class SearchController {
-  constructor(
-    private readonly communities: CommunitiesService,
-    private readonly threads: ThreadsService,
-  ) {}
+  constructor(private readonly searches: SearchService) {}
 
   @Public()
   @Get('communities/:slug/search')
-  @ApiOkResponse({ type: SearchPageView, description: 'Ranked hits from boards the caller can see' })
-  async search(@OptionalActor() actor: Actor | null, @Param('slug') slug: string, @Query() query: SearchQueryDto): Promise<Page<SearchHitView>> {
-    const community = await this.communities.resolve(slug, actor);
-    if (!community) throw CommonErrors.notFound('Community');
-    return this.threads.search(actor, community.id, community.role, query);
+  @ApiOkResponse({ type: SearchPageView, description: 'Ranked hits from boards the caller can see; pages reach the first 1,000 hits' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (SEARCHES_PER_IP_PER_MINUTE)' })
+  search(
+    @OptionalActor() actor: Actor | null,
+    @Req() request: FastifyRequest,
+    @Param('slug') slug: string,
+    @Query() query: SearchQueryDto,
+  ): Promise<Page<SearchHitView>> {
+    return this.searches.search(actor, request.ip, slug, query);
   }
 }

@@ -3,10 +3,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
+import { Role, roleAtLeast } from '../core/auth/roles';
 import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db } from '../core/database/db.service';
 import { AppError, CommonErrors } from '../core/errors/app-error';
 import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
+import { BoardsService } from '../boards/boards.service';
+import { CommunitiesService } from '../communities/communities.service';
 import { AttachmentView } from './dto/threads.dto';
 import { ImageRejectedError, processImage } from './images';
 import { ThreadsErrors } from './threads.errors';
@@ -26,10 +29,26 @@ export interface AttachmentRow {
 
 const FILE_NAME = /^[0-9a-f]{32}\.(jpg|png|webp)$/;
 
+/** public: anyone may fetch it and caches may keep it; private: only this caller, never stored by a cache. */
+export type FileAccess = 'public' | 'private';
+
+/** An attachment with what decides who may fetch it: its post, its thread's deletion, the caller's membership role. */
+interface FileAccessRow {
+  content_type: string;
+  uploader_id: string;
+  post_id: string | null;
+  board_id: string | null;
+  author_id: string | null;
+  hidden: boolean | null;
+  deleted: boolean | null;
+  viewer_role: Role | null;
+}
+
 /**
  * Image attachments. An upload is validated by content, re-encoded without metadata and stored
  * under UPLOAD_DIR with a random server-made name; it is then attached to the author's next
- * thread or reply (`attachmentIds`). Files are served by that unguessable name, as Discourse does.
+ * thread or reply (`attachmentIds`). A file is served to whoever may read its post (see fileAccess);
+ * the unguessable name alone grants nothing.
  */
 @Injectable()
 export class AttachmentsService {
@@ -38,6 +57,8 @@ export class AttachmentsService {
   constructor(
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly boards: BoardsService,
+    private readonly communities: CommunitiesService,
     rateLimits: RateLimitService,
   ) {
     this.uploadsPerUser = rateLimits.limiter({ name: 'uploads-user', points: 30, durationSeconds: 600 });
@@ -91,15 +112,50 @@ export class AttachmentsService {
     return this.view(row);
   }
 
-  async readFile(fileName: string): Promise<{ data: Buffer; contentType: string } | null> {
+  /**
+   * The file if the caller may see it, null otherwise (also for files that exist: nothing leaks). One
+   * query reads the attachment, its post, the thread's deletion and the caller's role; the board comes
+   * from BoardsService's cached rows.
+   */
+  async readFile(actor: Actor | null, fileName: string): Promise<{ data: Buffer; contentType: string; access: FileAccess } | null> {
     if (!FILE_NAME.test(fileName)) return null;
-    const [row] = await this.db.query<{ content_type: string }>('SELECT content_type FROM attachments WHERE file_name = $1', [fileName]);
-    if (!row) return null;
+    const [row] = await this.db.query<FileAccessRow>(
+      `SELECT a.content_type, a.uploader_id, a.post_id, p.board_id, p.author_id, p.hidden,
+              (p.deleted_at IS NOT NULL OR t.deleted_at IS NOT NULL) AS deleted,
+              ${this.communities.membershipRoleSql('a.community_id', '$2')} AS viewer_role
+         FROM attachments a
+         LEFT JOIN posts p ON p.id = a.post_id
+         LEFT JOIN threads t ON t.id = p.thread_id
+        WHERE a.file_name = $1`,
+      [fileName, actor?.userId ?? null],
+    );
+    const access = row ? await this.fileAccess(actor, row) : null;
+    if (!access) return null;
     try {
-      return { data: await readFile(join(this.config.uploadDir, fileName)), contentType: row.content_type };
+      return { data: await readFile(join(this.config.uploadDir, fileName)), contentType: row.content_type, access };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Who may fetch a file: an unattached upload, its uploader only; a deleted post's (or thread's), no
+   * one; a hidden post's, those who see the post (its author and moderators); otherwise those who may
+   * read the board. Only a visible post on a public board is public.
+   */
+  private async fileAccess(actor: Actor | null, row: FileAccessRow): Promise<FileAccess | null> {
+    if (!row.post_id) return actor && actor.userId === row.uploader_id ? 'private' : null;
+    if (row.deleted) return null;
+    const role = this.communities.effectiveRole(actor, row.viewer_role);
+    let visibility: string;
+    try {
+      visibility = (await this.boards.accessibleWithRole(row.board_id!, role)).board.visibility;
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return null;
+      throw err;
+    }
+    if (row.hidden) return roleAtLeast(role, 'moderator') || (actor !== null && actor.userId === row.author_id) ? 'private' : null;
+    return visibility === 'public' ? 'public' : 'private';
   }
 
   view(r: AttachmentRow): AttachmentView {

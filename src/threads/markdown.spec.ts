@@ -1,4 +1,4 @@
-import { countLinks, EXTERNAL_REL, findMentionHandles, renderMarkdown } from './markdown';
+import { countLinks, EXTERNAL_REL, findMentionHandles, parseMarkdown, renderMarkdown } from './markdown';
 
 const PUBLIC_URL = 'https://community.example.com';
 const members = new Map([
@@ -158,12 +158,13 @@ describe('renderMarkdown: happy path', () => {
     expect(render('write to ada@example.com').html).toBe('<p>write to <a href="mailto:ada@example.com">ada@example.com</a></p>\n');
   });
 
-  it('renders http(s), protocol-relative and relative images lazily', () => {
-    expect(render('![a *cat*](https://img.example/cat.png "Cat")').html).toBe(
-      '<p><img src="https://img.example/cat.png" alt="a cat" title="Cat" loading="lazy" /></p>\n',
+  it('renders our own uploads as lazy images, relative or on our origin', () => {
+    expect(render('![a *cat*](/api/v1/uploads/abc.png "Cat")').html).toBe(
+      '<p><img src="/api/v1/uploads/abc.png" alt="a cat" title="Cat" loading="lazy" /></p>\n',
     );
-    expect(render('![x](//cdn.example/a.png)').html).toBe('<p><img src="//cdn.example/a.png" alt="x" loading="lazy" /></p>\n');
-    expect(render('![x](/media/a.png)').html).toBe('<p><img src="/media/a.png" alt="x" loading="lazy" /></p>\n');
+    expect(render('![x](https://community.example.com/api/v1/uploads/abc.webp)').html).toBe(
+      '<p><img src="https://community.example.com/api/v1/uploads/abc.webp" alt="x" loading="lazy" /></p>\n',
+    );
   });
 
   it('keeps the text of links whose URL is not allowed, without an href', () => {
@@ -360,6 +361,41 @@ describe('findMentionHandles', () => {
 
   it('returns nothing for a body without mentions', () => {
     expect(findMentionHandles('plain text')).toEqual([]);
+  });
+});
+
+describe('external links', () => {
+  it('uses exactly nofollow ugc noopener noreferrer on external links', () => {
+    expect(EXTERNAL_REL).toBe('nofollow ugc noopener noreferrer');
+    expect(render('see https://a.example').html).toBe('<p>see <a href="https://a.example" rel="nofollow ugc noopener noreferrer">https://a.example</a></p>\n');
+  });
+});
+
+describe('mentions: linear grammar, parsed once', () => {
+  it('finds the mention in the reported ReDoS body, and ignores the run of dots', () => {
+    expect(findMentionHandles('@a' + '.'.repeat(31_000) + 'b')).toEqual(['a']);
+    expect(findMentionHandles('@a' + '-'.repeat(31_000) + 'b @ada')).toEqual(['a', 'ada']);
+  });
+
+  it('takes single dots and dashes inside a handle, stops at doubled ones, and caps the length at 30', () => {
+    expect(findMentionHandles('@a..b @c.-d @e-f.g_h @i-')).toEqual(['a', 'c', 'e-f.g_h', 'i']);
+    const exactly30 = 'a.'.repeat(14) + 'bc';
+    expect(findMentionHandles(`@${exactly30}. @${'a.'.repeat(15)}b @${'ab.'.repeat(11)}`)).toEqual([exactly30]);
+  });
+
+  it('returns the handles of a parse and renders it with what the caller found', () => {
+    const parsed = parseMarkdown('hi @Ada and @grace.hopper and @nobody, `@code`', { publicUrl: PUBLIC_URL });
+    expect(parsed.mentionHandles).toEqual(['ada', 'grace.hopper', 'nobody']);
+    const rendered = parsed.render(members);
+    expect(rendered).toEqual(render('hi @Ada and @grace.hopper and @nobody, `@code`'));
+    expect(rendered.mentions).toEqual(['ada', 'grace.hopper']);
+    // The parse is not consumed: another render with other members starts from the same tokens.
+    expect(parsed.render(new Map([['nobody', '/u/9']])).html).toBe('<p>hi @Ada and @grace.hopper and <a href="/u/9" class="mention">@nobody</a>, <code>@code</code></p>\n');
+    expect(parsed.render().html).toBe('<p>hi @Ada and @grace.hopper and @nobody, <code>@code</code></p>\n');
+  });
+
+  it('never links text that came from an image', () => {
+    expect(render('![@ada](javascript:x) ![@ada](https://img.example/a.png)').mentions).toEqual([]);
   });
 });
 

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
 import { Role } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
+import { cursorKind, Cursors } from '../core/pagination/cursors';
+
+const UNANSWERED_CURSOR = cursorKind<[string, string]>('qa:unanswered', 'timestamp', 'uuid');
 import { BoardsService } from '../boards/boards.service';
 import { ThreadsErrors } from './threads.errors';
 import { ThreadsService } from './threads.service';
@@ -38,6 +41,7 @@ export class QuestionsService {
     private readonly db: Db,
     private readonly threads: ThreadsService,
     private readonly boards: BoardsService,
+    private readonly cursors: Cursors,
   ) {}
 
   /** The post and its thread if the caller can see them (404 otherwise). */
@@ -138,7 +142,7 @@ export class QuestionsService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     let boardIds = await this.boards.visibleBoardIds(communityId, role);
     if (query.board) boardIds = boardIds.filter((b) => b === query.board);
-    const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const after = this.cursors.decode(UNANSWERED_CURSOR, query.cursor);
     const params: unknown[] = [communityId, boardIds, limit + 1];
     const where = [
       't.community_id = $1',
@@ -165,7 +169,8 @@ export class QuestionsService {
       params,
     );
     const views = new Map((await this.threads.threadViews(rows.slice(0, limit).map((r) => r.id))).map((v) => [v.id, v]));
-    return toPage(
+    return this.cursors.page(
+      UNANSWERED_CURSOR,
       rows,
       limit,
       (r) => ({ ...views.get(r.id)!, ageSeconds: Math.floor(r.age), overdue: r.age > targetMinutes * 60 }),

@@ -170,17 +170,7 @@ export class ThreadsController {
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })
   @ApiCreatedResponse({ type: AttachmentView, description: 'JPEG, PNG, WebP or GIF up to 10 MiB and 40 Mpx; re-encoded without metadata' })
   async upload(@CurrentActor() actor: Actor, @CurrentCommunity() community: CommunityContext, @Req() request: FastifyRequest): Promise<AttachmentView> {
-    if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the image as multipart/form-data in the field "file"');
-    const file = await request.file({ limits: { fileSize: IMAGE_LIMITS.maxBytes, files: 1 } });
-    if (!file) throw CommonErrors.validation([{ field: 'file', message: 'file is required' }]);
-    const data = await file.toBuffer().catch((err: { statusCode?: number }) => {
-      if (err?.statusCode === 413) return null;
-      throw err;
-    });
-    if (!data || file.file.truncated) {
-      throw new AppError('IMAGE_TOO_LARGE', 413, `Images may be at most ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MiB`, {}, [{ field: 'file', message: 'too large' }]);
-    }
-    return this.attachments.upload(actor, community.id, data);
+    return this.attachments.upload(actor, community.id, await readImagePart(request));
   }
 
   @Put('attachments/:attachmentId/reuse-consent')
@@ -199,18 +189,26 @@ export class ThreadsController {
 
   @Public()
   @Get('uploads/:fileName')
-  @ApiOkResponse({ description: 'The image, with headers that keep browsers from treating it as anything else' })
-  async file(@Param('fileName') fileName: string, @Res() reply: FastifyReply): Promise<void> {
-    const file = await this.attachments.readFile(fileName);
+  @ApiBearerAuth()
+  @ApiOkResponse({
+    description:
+      'The image, to whoever may read its post (a photo of a public board: anyone, cached publicly; of another board, a hidden post ' +
+      'or an unattached upload: only those allowed, with the access token, never cached), with headers that keep browsers from treating it as anything else',
+  })
+  @ApiNotFoundResponse({ description: 'No such file, its post is deleted, or the caller may not see it' })
+  async file(@OptionalActor() actor: Actor | null, @Param('fileName') fileName: string, @Res() reply: FastifyReply): Promise<void> {
+    const file = await this.attachments.readFile(actor, fileName);
     if (!file) throw CommonErrors.notFound('File');
+    const shared = file.access === 'public';
     await reply
       .headers({
         'content-type': file.contentType,
         'content-disposition': 'inline',
         'x-content-type-options': 'nosniff',
         'content-security-policy': "default-src 'none'; sandbox",
-        'cache-control': 'public, max-age=31536000, immutable',
-        'cross-origin-resource-policy': 'cross-origin',
+        'cache-control': shared ? 'public, max-age=31536000, immutable' : 'private, no-store',
+        // Public photos may be embedded anywhere; the others only by our own pages.
+        'cross-origin-resource-policy': shared ? 'cross-origin' : 'same-origin',
       })
       .send(file.data);
   }
@@ -221,4 +219,28 @@ function reactionKind(kind: string): ReactionKind {
     throw CommonErrors.validation([{ field: 'kind', message: `kind must be one of ${REACTION_KINDS.join(', ')}` }]);
   }
   return kind as ReactionKind;
+}
+
+/**
+ * The one image of a multipart upload, read whole (at most IMAGE_LIMITS.maxBytes). A body that is
+ * not multipart is 415; a malformed one (no boundary, cut off before its end) 400
+ * MALFORMED_MULTIPART; a file over the limit 413.
+ */
+async function readImagePart(request: FastifyRequest): Promise<Buffer> {
+  if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the image as multipart/form-data in the field "file"');
+  const tooLarge = () =>
+    new AppError('IMAGE_TOO_LARGE', 413, `Images may be at most ${IMAGE_LIMITS.maxBytes / 1024 / 1024} MiB`, {}, [{ field: 'file', message: 'too large' }]);
+  try {
+    const file = await request.file({ limits: { fileSize: IMAGE_LIMITS.maxBytes, files: 1 } });
+    if (!file) throw CommonErrors.validation([{ field: 'file', message: 'file is required' }]);
+    const data = await file.toBuffer();
+    if (file.file.truncated) throw tooLarge();
+    return data;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if ((err as { statusCode?: number })?.statusCode === 413) throw tooLarge();
+    throw new AppError('MALFORMED_MULTIPART', 400, 'The multipart body is malformed (no boundary, or cut off before its end)', {}, [
+      { field: 'file', message: 'could not be read' },
+    ]);
+  }
 }

@@ -6,7 +6,10 @@ import { APP_CONFIG, AppConfig } from '../core/config/config';
 import { Db } from '../core/database/db.service';
 import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../core/pagination/pagination';
+import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
+import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
+import { Cursors } from '../core/pagination/cursors';
+import { CURSORS } from './thread-cursors';
 import { canStartThread } from '../boards/board-access';
 import { AccessibleBoard, BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
@@ -14,7 +17,7 @@ import { UserView } from '../identity/dto/auth.dto';
 import { IdentityService } from '../identity/identity.service';
 import { AttachmentRow, AttachmentsService } from './attachments.service';
 import { CreatePostDto, CreateThreadDto, PostView, ReactionKind, ThreadView } from './dto/threads.dto';
-import { findMentionHandles, renderMarkdown } from './markdown';
+import { parseMarkdown, Rendered } from './markdown';
 import { SearchRecentPruner } from './search-recent.pruner';
 import { ThreadsErrors } from './threads.errors';
 
@@ -117,6 +120,10 @@ interface ThreadAccess {
  */
 @Injectable()
 export class ThreadsService {
+  /** Post edits per member and minute (staff and above exempt); see editPost. */
+  static readonly EDITS_PER_MINUTE = 10;
+  private readonly editsPerMember: Limiter;
+
   constructor(
     private readonly db: Db,
     private readonly events: EventsService,
@@ -126,7 +133,11 @@ export class ThreadsService {
     private readonly attachments: AttachmentsService,
     private readonly searchRecent: SearchRecentPruner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    rateLimits: RateLimitService,
+    private readonly cursors: Cursors,
+  ) {
+    this.editsPerMember = rateLimits.limiter({ name: 'post-edits-user', points: ThreadsService.EDITS_PER_MINUTE, durationSeconds: 60 });
+  }
 
   // ---- threads -------------------------------------------------------------------------------
 
@@ -195,32 +206,28 @@ export class ThreadsService {
     const params: unknown[] = [boardId, limit + 1, communityId, actor?.userId ?? null];
     const where = ['t.board_id = $1', 't.deleted_at IS NULL', ...tagAndSkuFilters(params, query)];
     let order: string;
-    let key: (r: ThreadRow & { k: string }) => unknown[];
     if (sort === 'latest') {
-      const after = decodeCursor(query.cursor, 3) as [boolean, string, string] | null;
+      const after = this.cursors.decode(CURSORS.latest, query.cursor);
       if (after) {
         params.push(after[0], after[1], after[2]);
         where.push(`(t.pinned, t.last_post_at, t.id) < ($${params.length - 2}::boolean, $${params.length - 1}::timestamptz, $${params.length}::uuid)`);
       }
       order = 't.pinned DESC, t.last_post_at DESC, t.id DESC';
-      key = (r) => [r.pinned, r.k, r.id];
     } else if (sort === 'top') {
-      const after = decodeCursor(query.cursor, 3) as [number, string, string] | null;
+      const after = this.cursors.decode(CURSORS.top, query.cursor);
       if (after) {
         params.push(after[0], after[1], after[2]);
         where.push(`((t.score + t.reaction_count), t.last_post_at, t.id) < ($${params.length - 2}::int, $${params.length - 1}::timestamptz, $${params.length}::uuid)`);
       }
       order = '(t.score + t.reaction_count) DESC, t.last_post_at DESC, t.id DESC';
-      key = (r) => [r.score + r.reaction_count, r.k, r.id];
     } else {
       where.push('t.reply_count = 0');
-      const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+      const after = this.cursors.decode(CURSORS.unanswered, query.cursor);
       if (after) {
         params.push(after[0], after[1]);
         where.push(`(t.created_at, t.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
       }
       order = 't.created_at DESC, t.id DESC';
-      key = (r) => [r.k, r.id];
     }
     const keyColumn = sort === 'unanswered' ? 't.created_at' : 't.last_post_at';
     // One round trip: the caller's role and the page; the page is thrown away if the board is hidden from them.
@@ -235,7 +242,10 @@ export class ThreadsService {
     const rows = result[0].id === null ? [] : result;
     const views = await this.toThreadViews(rows.slice(0, limit));
     const byId = new Map(views.map((v) => [v.id, v]));
-    return toPage(rows, limit, (r) => byId.get(r.id)!, key);
+    const view = (r: ThreadRow) => byId.get(r.id)!;
+    if (sort === 'latest') return this.cursors.page(CURSORS.latest, rows, limit, view, (r) => [r.pinned, r.k, r.id]);
+    if (sort === 'top') return this.cursors.page(CURSORS.top, rows, limit, view, (r) => [r.score + r.reaction_count, r.k, r.id]);
+    return this.cursors.page(CURSORS.unanswered, rows, limit, view, (r) => [r.k, r.id]);
   }
 
   async setPinned(actor: Actor, threadId: string, pinned: boolean): Promise<ThreadView> {
@@ -287,8 +297,7 @@ export class ThreadsService {
   async listPosts(actor: Actor | null, threadId: string, query: { sort?: 'oldest' | 'score'; limit?: number; cursor?: string }): Promise<Page<PostView>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const byScore = query.sort === 'score';
-    const after = decodeCursor(query.cursor, byScore ? 3 : 1) as number[] | null;
-    if (after && !after.every((n) => Number.isInteger(n))) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
+    const after: number[] | null = byScore ? this.cursors.decode(CURSORS.postsByScore, query.cursor) : this.cursors.decode(CURSORS.posts, query.cursor);
     // One round trip: the thread (for the visibility check), the caller's role and the page. The page
     // is read before the check and thrown away when the board is hidden from the caller. Hidden posts
     // are listed for moderators and above (and the platform admin, $4).
@@ -323,12 +332,10 @@ export class ThreadsService {
     await this.boardAccess(actor, rows[0].t_board_id, rows[0].viewer_role, ThreadsErrors.threadNotFound);
     const found = rows[0].id === null ? [] : rows;
     const views = await this.toPostViews(actor, found.slice(0, limit));
-    return toPage(
-      found,
-      limit,
-      (_r) => views.shift()!,
-      (r) => (byScore ? [r.post_number > 1 ? 1 : 0, -r.score, r.post_number] : [r.post_number]),
-    );
+    const view = () => views.shift()!;
+    return byScore
+      ? this.cursors.page(CURSORS.postsByScore, found, limit, view, (r) => [r.post_number > 1 ? 1 : 0, -r.score, r.post_number])
+      : this.cursors.page(CURSORS.posts, found, limit, view, (r) => [r.post_number]);
   }
 
   /** Thread views by id, in the given order (for the Q&A queue). */
@@ -432,10 +439,17 @@ export class ThreadsService {
     return post;
   }
 
-  /** The author or a moderator edits; the previous body is kept as a revision. */
+  /**
+   * The author or a moderator edits; the previous body is kept as a revision. Edits render a body
+   * like posts do, so members get a budget of EDITS_PER_MINUTE (10) a minute across all their posts
+   * (429 RATE_LIMITED with Retry-After), spent before the body is rendered. It is a budget rather
+   * than the posting cooldown, so fixing a typo right after posting still works; staff, moderators
+   * and admins are exempt, so they can clean up at any pace.
+   */
   async editPost(actor: Actor, postId: string, body: string): Promise<PostView> {
     const { post, role } = await this.postAccess(actor, postId);
     if (post.author_id !== actor.userId && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.notAuthor();
+    if (!roleAtLeast(role, 'staff')) await this.editsPerMember.consume(actor.userId, 'Too many edits, try again in a minute');
     await this.db.transaction(async () => {
       const [current] = await this.db.query<{ body: string; deleted_at: Date | null }>('SELECT body, deleted_at FROM posts WHERE id = $1 FOR UPDATE', [postId]);
       if (!current || current.deleted_at) throw ThreadsErrors.postNotFound();
@@ -530,10 +544,14 @@ export class ThreadsService {
     role: Role | null,
     query: { q: string; board?: string; tag?: string; sku?: string; limit?: number; cursor?: string },
   ): Promise<Page<{ thread: ThreadView; post: PostView; snippet: string }>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const offsetCursor = decodeCursor(query.cursor, 1) as [number] | null;
-    const offset = offsetCursor ? Number(offsetCursor[0]) : 0;
-    if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) throw CommonErrors.validation([{ field: 'cursor', message: 'cursor is not valid' }]);
+    // Pages reach the first 1,000 hits (offset + limit): deeper pages cost ever more ranking and help no
+    // one. The page that reaches the cap is cut there and has no next cursor; a cursor at or past it is refused.
+    const SEARCH_MAX_DEPTH = 1_000;
+    const offset = this.cursors.decode(CURSORS.search, query.cursor)?.[0] ?? 0;
+    if (offset < 0 || offset >= SEARCH_MAX_DEPTH) {
+      throw CommonErrors.validation([{ field: 'cursor', message: `cursor is not valid (search pages reach the first ${SEARCH_MAX_DEPTH} results)` }]);
+    }
+    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, SEARCH_MAX_DEPTH - offset);
     let boardIds = await this.boards.visibleBoardIds(communityId, role);
     if (query.board) boardIds = boardIds.filter((id) => id === query.board);
     if (!boardIds.length) return { items: [], nextCursor: null };
@@ -579,7 +597,7 @@ export class ThreadsService {
     const postViews = new Map((await this.postsByIds(actor, page.map((r) => r.post_id), role)).map((v) => [v.id, v]));
     return {
       items: page.map((r) => ({ thread: threadViews.get(r.thread_id)!, post: postViews.get(r.post_id)!, snippet: highlight(r.snippet) })),
-      nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([offset + limit])).toString('base64url') : null,
+      nextCursor: rows.length > limit && offset + limit < SEARCH_MAX_DEPTH ? this.cursors.encode(CURSORS.search, [offset + limit]) : null,
     };
   }
 
@@ -676,11 +694,12 @@ export class ThreadsService {
     return row.n < posts;
   }
 
-  private async render(communityId: string, body: string): Promise<{ html: string; linkCount: number }> {
-    const handles = findMentionHandles(body);
+  /** Parses the body once, looks up the members it mentions, and renders. */
+  private async render(communityId: string, body: string): Promise<Rendered> {
+    const parsed = parseMarkdown(body, { publicUrl: this.config.publicUrl });
+    const handles = [...parsed.mentionHandles];
     const members = handles.length ? await this.communities.membersByHandle(communityId, handles) : new Map<string, string>();
-    const mentions = new Map([...members].map(([handle, userId]) => [handle, `/u/${userId}`]));
-    return renderMarkdown(body, { mentions, publicUrl: this.config.publicUrl });
+    return parsed.render(new Map([...members].map(([handle, userId]) => [handle, `/u/${userId}`])));
   }
 
   private async toThreadViews(rows: ThreadRow[]): Promise<ThreadView[]> {

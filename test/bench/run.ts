@@ -300,6 +300,7 @@ async function main(): Promise<number> {
       ADMIN_PASSWORD: ADMIN.password,
       REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
       LOGINS_PER_IP_PER_MINUTE: '1000000',
+      SEARCHES_PER_IP_PER_MINUTE: '1000000', // autocannon searches from one IP
     },
   });
   cleanups.push(() => server.stop());

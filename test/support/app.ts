@@ -47,6 +47,7 @@ export async function startApp(start: StartOptions = {}): Promise<TestApp> {
     UPLOAD_DIR: join(tmpdir(), 'hearth-test-uploads'),
     REGISTRATIONS_PER_IP_PER_HOUR: '100000',
     LOGINS_PER_IP_PER_MINUTE: '100000',
+    SEARCHES_PER_IP_PER_MINUTE: '100000',
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

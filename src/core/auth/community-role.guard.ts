@@ -1,6 +1,6 @@
 import { applyDecorators, CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiParam } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppError, CommonErrors } from '../errors/app-error';
 import { COMMUNITY_ROLE_RESOLVER, CommunityRoleResolver } from './actor';
@@ -19,6 +19,7 @@ export const CommunityRole = (role: Role) =>
     SetMetadata(ROLE_KEY, role),
     UseGuards(CommunityRoleGuard),
     ApiBearerAuth(),
+    ApiParam({ name: 'slug', description: 'The community\'s slug', schema: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$' } }),
     ApiForbiddenResponse({ description: `Requires the ${role} role in the community` }),
     ApiNotFoundResponse({ description: 'No such community' }),
   );

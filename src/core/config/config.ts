@@ -77,6 +77,9 @@ class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
   LOGINS_PER_IP_PER_MINUTE?: number;
 
+  @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
+  SEARCHES_PER_IP_PER_MINUTE?: number;
+
   @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'must be an email address' })
   ADMIN_EMAIL?: string;
 
@@ -99,6 +102,15 @@ class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IntRange(1, 10_000_000)
   SEARCH_RECENT_POSTS?: number;
+
+  @Transform(toInt) @IsOptional() @IntRange(0, 65535)
+  METRICS_PORT?: number;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  @Transform(toInt) @IsOptional() @IntRange(1, 3650)
+  SESSION_MAX_DAYS?: number;
 }
 
 export interface AppConfig {
@@ -113,6 +125,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   registrationsPerIpPerHour: number;
   loginsPerIpPerMinute: number;
+  /** Searches allowed per client IP per minute. */
+  searchesPerIpPerMinute: number;
   adminEmail: string | null;
   adminPassword: string | null;
   webhookAllowPrivateNetworks: boolean;
@@ -122,6 +136,12 @@ export interface AppConfig {
   guestCacheSeconds: number;
   /** Search ranks matches among a community's this many newest posts before older ones. */
   searchRecentPosts: number;
+  /** Prometheus metrics on their own listener (METRICS_PORT); null: no metrics listener. */
+  metricsPort: number | null;
+  /** When set, `/metrics` is also served on the public listener to `Authorization: Bearer <token>` only. */
+  metricsToken: string | null;
+  /** Absolute session lifetime in days, whatever the refreshes (SESSION_MAX_DAYS, default 90). */
+  sessionMaxDays: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -139,7 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const errors = validateSync(vars, { forbidUnknownValues: false });
   const problems = errors.map((e) => {
     const message = Object.values(e.constraints ?? {})[0]?.replace(new RegExp(`^${e.property} `), '') ?? 'is invalid';
-    return `${e.property} ${message} (got "${e.property.includes('PASSWORD') ? '***' : raw[e.property]}")`;
+    return `${e.property} ${message} (got "${/PASSWORD|TOKEN/.test(e.property) ? '***' : raw[e.property]}")`;
   });
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
@@ -160,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: vars.LOG_LEVEL ?? 'info',
     registrationsPerIpPerHour: vars.REGISTRATIONS_PER_IP_PER_HOUR ?? 20,
     loginsPerIpPerMinute: vars.LOGINS_PER_IP_PER_MINUTE ?? 30,
+    searchesPerIpPerMinute: vars.SEARCHES_PER_IP_PER_MINUTE ?? 60,
     adminEmail: vars.ADMIN_EMAIL ?? null,
     adminPassword: vars.ADMIN_PASSWORD ?? null,
     webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
@@ -167,6 +188,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: vars.TRUST_PROXY ?? false,
     guestCacheSeconds: vars.GUEST_CACHE_SECONDS ?? 10,
     searchRecentPosts: vars.SEARCH_RECENT_POSTS ?? DEFAULT_SEARCH_RECENT_POSTS,
+    metricsPort: vars.METRICS_PORT ?? null,
+    metricsToken: vars.METRICS_TOKEN ?? null,
+    sessionMaxDays: vars.SESSION_MAX_DAYS ?? 90,
   };
 }
 
@@ -183,6 +207,7 @@ const KEYS = [
   'LOG_LEVEL',
   'REGISTRATIONS_PER_IP_PER_HOUR',
   'LOGINS_PER_IP_PER_MINUTE',
+  'SEARCHES_PER_IP_PER_MINUTE',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD',
   'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
@@ -190,4 +215,7 @@ const KEYS = [
   'TRUST_PROXY',
   'GUEST_CACHE_SECONDS',
   'SEARCH_RECENT_POSTS',
+  'METRICS_PORT',
+  'METRICS_TOKEN',
+  'SESSION_MAX_DAYS',
 ];

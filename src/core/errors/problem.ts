@@ -76,12 +76,7 @@ export function toProblem(err: unknown): ProblemResult {
     const code = status === 400 ? (/JSON/.test(String(message)) ? 'MALFORMED_JSON' : 'VALIDATION_FAILED') : CODES_BY_STATUS[status] ?? 'ERROR';
     appError = new AppError(code, status, String(message));
   } else if (isFastifyClientError(err)) {
-    const status = err.statusCode;
-    const code =
-      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError
-        ? 'MALFORMED_JSON'
-        : CODES_BY_STATUS[status] ?? 'BAD_REQUEST';
-    appError = new AppError(code, status, err.message);
+    appError = fromFastifyError(err);
   } else {
     unexpected = true;
     appError = new AppError('INTERNAL', 500, 'An unexpected error occurred');
@@ -96,6 +91,29 @@ export function toProblem(err: unknown): ProblemResult {
     ...appError.extra,
   };
   return { body, headers: appError.headers, unexpected };
+}
+
+/**
+ * Errors Fastify and its plugins raise before a handler runs (parsers, limits, the router,
+ * multipart), as stable codes. A path parameter too long to be any id or slug is simply not found.
+ */
+function fromFastifyError(err: Error & { statusCode: number; code?: string }): AppError {
+  switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return CommonErrors.notFound();
+    case 'FST_ERR_BAD_URL':
+      return new AppError('MALFORMED_URL', 400, 'The URL is not valid (bad percent-encoding)');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('MALFORMED_JSON', 400, 'The body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError(CODES_BY_STATUS[err.statusCode] ?? 'BAD_REQUEST', err.statusCode, err.message);
+    default:
+      if (err instanceof SyntaxError) return new AppError('MALFORMED_JSON', 400, 'The body is not valid JSON');
+      if (err.code?.startsWith('FST_') && err.code.includes('MULTIPART')) return new AppError('MALFORMED_MULTIPART', 400, err.message);
+      return new AppError(CODES_BY_STATUS[err.statusCode] ?? 'BAD_REQUEST', err.statusCode, err.message);
+  }
 }
 
 function isFastifyClientError(err: unknown): err is Error & { statusCode: number; code?: string } {

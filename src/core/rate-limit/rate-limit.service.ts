@@ -14,10 +14,13 @@ export interface RateLimitRule {
 export class Limiter {
   constructor(private readonly impl: RateLimiterAbstract) {}
 
-  /** Spends one point; throws 429 RATE_LIMITED with Retry-After once the budget is spent. */
-  async consume(key: string, detail?: string): Promise<void> {
+  /**
+   * Spends one point; throws 429 RATE_LIMITED with Retry-After once the budget is spent. Atomic, so
+   * concurrent callers cannot overspend. `durationSeconds` sets the window of a key that starts now.
+   */
+  async consume(key: string, detail?: string, durationSeconds?: number): Promise<void> {
     try {
-      await this.impl.consume(key);
+      await this.impl.consume(key, 1, durationSeconds === undefined ? {} : { customDuration: durationSeconds });
     } catch (res) {
       if (res instanceof RateLimiterRes) throw CommonErrors.rateLimited(res.msBeforeNext / 1000, detail);
       throw res;
@@ -30,6 +33,11 @@ export class Limiter {
     if (res && res.remainingPoints <= 0 && res.consumedPoints >= this.impl.points) {
       throw CommonErrors.rateLimited(res.msBeforeNext / 1000, detail);
     }
+  }
+
+  /** Points spent by the key in its current window. */
+  async spent(key: string): Promise<number> {
+    return (await this.impl.get(key))?.consumedPoints ?? 0;
   }
 
   /** Spends one point without throwing (e.g. a failed log-in). */

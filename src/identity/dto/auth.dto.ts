@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { trim } from '../../core/http/transforms';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../core/pagination/pagination';
 import { PASSWORD_MAX_LENGTH } from '../password-policy';
 
 
@@ -64,4 +65,33 @@ export class TokenPairView {
 
 export class AuthResultView extends TokenPairView {
   @ApiProperty({ type: MeUserView }) user: MeUserView;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH * 4)
+  currentPassword: string;
+
+  @ApiProperty({ minLength: 10, maxLength: PASSWORD_MAX_LENGTH, description: 'The same rules as at sign-up (422 WEAK_PASSWORD)' })
+  @IsString()
+  @MaxLength(PASSWORD_MAX_LENGTH * 4)
+  newPassword: string;
+}
+
+export class ListSessionsQueryDto extends PageQueryDto {}
+
+export class SessionView {
+  @ApiProperty() id: string;
+  @ApiProperty({ description: 'The session of the access token that asked' }) current: boolean;
+  @ApiProperty({ description: 'ISO 8601 UTC: when the member logged in' }) createdAt: string;
+  @ApiProperty({ description: 'ISO 8601 UTC, to the minute' }) lastUsedAt: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The address that logged in' }) ip: string | null;
+  @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
+  @ApiProperty({ example: 'Firefox on Windows' }) device: string;
+}
+
+export class SessionPageView {
+  @ApiProperty({ type: [SessionView] }) items: SessionView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
