@@ -8,7 +8,7 @@ import { CURSORS } from '../src/threads/thread-cursors';
 import sharp from 'sharp';
 import { Db } from '../src/core/database/db.service';
 import { startApp, TestApp } from './support/app';
-import { createBoard, createThread, NO_LIMITS, reply, setSettings } from './support/content';
+import { createBoard, createCast, createThread, reply } from './support/content';
 import { createCommunity, createMember, loginAdmin, TestUser } from './support/factories';
 import { expectProblem, HttpResponse } from './support/http';
 
@@ -32,15 +32,7 @@ describe('security: who may fetch a photo, duplicates, search depth', () => {
   beforeAll(async () => {
     t = await startApp();
     db = t.app.get(Db);
-    admin = await loginAdmin(t.http);
-    ({ slug } = await createCommunity(t.http, admin.accessToken));
-    await setSettings(t.http, admin.accessToken, slug, NO_LIMITS);
-    member = await createMember(t.http, admin.accessToken, slug);
-    otherMember = await createMember(t.http, admin.accessToken, slug);
-    staff = await createMember(t.http, admin.accessToken, slug, 'staff');
-    moderator = await createMember(t.http, admin.accessToken, slug, 'moderator');
-    const other = await createCommunity(t.http, admin.accessToken);
-    outsider = await createMember(t.http, admin.accessToken, other.slug, 'admin');
+    ({ admin, slug, member, member2: otherMember, staff, moderator, outsider } = await createCast(t.http));
     pub = await createBoard(t.http, admin.accessToken, slug, { slug: 'showcase', kind: 'showcase' });
     membersBoard = await createBoard(t.http, admin.accessToken, slug, { slug: 'members', visibility: 'members' });
     staffBoard = await createBoard(t.http, admin.accessToken, slug, { slug: 'staff', visibility: 'staff' });

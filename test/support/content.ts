@@ -1,3 +1,4 @@
+import { createCommunity, createMember, loginAdmin, TestUser } from './factories';
 import { Http } from './http';
 
 /** Community settings for specs that post a lot: no cooldowns, no link limit. */
@@ -42,4 +43,30 @@ export async function reply(http: Http, token: string, threadId: string, body = 
   const res = await http.post(`/api/v1/threads/${threadId}/posts`, { body, ...extra }, { token });
   if (res.status !== 201) throw new Error(`reply failed: ${res.status} ${res.text}`);
   return res.body;
+}
+
+export interface Cast {
+  admin: TestUser;
+  slug: string;
+  communityId: string;
+  member: TestUser;
+  member2: TestUser;
+  staff: TestUser;
+  moderator: TestUser;
+  /** An admin of another community. */
+  outsider: TestUser;
+}
+
+/** A community with no posting limits and one user of each role, plus an outsider (admin of another community). */
+export async function createCast(http: Http, settings: Record<string, number> = NO_LIMITS): Promise<Cast> {
+  const admin = await loginAdmin(http);
+  const { slug, id: communityId } = await createCommunity(http, admin.accessToken);
+  await setSettings(http, admin.accessToken, slug, settings);
+  const member = await createMember(http, admin.accessToken, slug);
+  const member2 = await createMember(http, admin.accessToken, slug);
+  const staff = await createMember(http, admin.accessToken, slug, 'staff');
+  const moderator = await createMember(http, admin.accessToken, slug, 'moderator');
+  const other = await createCommunity(http, admin.accessToken);
+  const outsider = await createMember(http, admin.accessToken, other.slug, 'admin');
+  return { admin, slug, communityId, member, member2, staff, moderator, outsider };
 }
