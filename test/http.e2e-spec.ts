@@ -61,6 +61,16 @@ describe('HTTP basics', () => {
     expectProblem(xml, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('takes an empty JSON body as {} (what many clients send on routes without a body)', async () => {
+    const admin = await registerUser(t.http);
+    const empty = { rawBody: '', headers: { 'content-type': 'application/json' }, token: admin.accessToken };
+    // No body needed: it works. A body needed: the fields are missing (400 VALIDATION_FAILED), not malformed JSON.
+    expectProblem(await t.http.request('POST', '/api/v1/communities/no-such-place/join', empty), 404, 'NOT_FOUND');
+    expect((await t.http.request('POST', '/api/v1/auth/logout', empty)).status).toBe(204);
+    const login = await t.http.request('POST', '/api/v1/auth/login', { rawBody: '', headers: { 'content-type': 'application/json' } });
+    expect(expectProblem(login, 400, 'VALIDATION_FAILED').errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['email', 'password']));
+  });
+
   it('keeps Prometheus metrics off the public listener (see security-access for METRICS_PORT and METRICS_TOKEN)', async () => {
     expectProblem(await t.http.get('/metrics'), 404, 'NOT_FOUND');
     expectProblem(await t.http.get('/metrics', { token: 'any-token-at-all-0123456789' }), 404, 'NOT_FOUND');

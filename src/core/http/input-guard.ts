@@ -74,13 +74,18 @@ export function jsonDepth(text: string, stopAbove = Infinity): number {
 
 /**
  * Installs the JSON parser (Fastify's own, which refuses `__proto__` and `constructor.prototype`,
- * behind a depth check) and the input check above, for every route.
+ * behind a depth check; an empty body is `{}`) and the input check above, for every route.
  */
 export function installInputGuard(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // Many clients send `content-type: application/json` with no body on routes that take none (join, lock, pin).
+    if (text.trim() === '') {
+      done(null, {});
+      return;
+    }
     if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
       done(CommonErrors.validation([{ field: 'body', message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], 'The JSON body is nested too deeply'), undefined);
       return;
