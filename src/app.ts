@@ -12,6 +12,7 @@ import { AppConfig } from './core/config/config';
 import { DatabaseHandle, openDatabase, runMigrations } from './core/database/data-source';
 import { CommonErrors } from './core/errors/app-error';
 import { flattenValidationErrors } from './core/errors/problem';
+import { problemClientErrorHandler } from './core/errors/client-error';
 import { ProblemFilter, sendProblem } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
 import { Invalidations } from './core/cluster/invalidations';
@@ -68,6 +69,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     },
      // Errors the router raises before any route runs (a malformed URL, an over-long path parameter) leave as problem+json too.
     frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, err),
+    // ... and so do those Node's HTTP parser raises before there is a request (a head over 16 KiB).
+    clientErrorHandler: problemClientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({

@@ -102,6 +102,7 @@ const SERVER_ONLY: { file: string; literal: string; why: string }[] = [
     'new RegExp(`^${e.property} `)',
   ].map((literal) => ({ file: 'src/core/config/config.ts', literal, why: 'environment variables, read once at start' })),
   { file: 'src/core/errors/problem.ts', literal: '/_/g', why: 'our own error codes' },
+  { file: 'src/core/errors/client-error.ts', literal: '/_/g', why: 'our own error codes' },
   ...[String.raw`/\{(\w+)\}/g`, String.raw`/\{\w+\}/`, String.raw`/:(\w+)/g`].map((literal) => ({
     file: 'src/core/http/openapi.ts',
     literal,
