@@ -21,7 +21,7 @@ import { installInputGuard } from './core/http/input-guard';
 import { recordRoutes, setupOpenApi } from './core/http/openapi';
 import { installMetrics, startMetricsListener } from './core/http/metrics';
 import { createLogger, PinoNestLogger } from './core/logging/logger';
-import { ENTITIES } from './entities';
+import { ENTITIES } from './core/database/entities';
 import { IdentityService } from './identity/identity.service';
 
 export const API_PREFIX = 'api/v1';

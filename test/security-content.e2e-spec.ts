@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { BODY_MAX } from '../src/threads/dto/threads.dto';
-import { ThreadsService } from '../src/threads/threads.service';
+import { PostsService } from '../src/threads/posts.service';
 import { EXTERNAL_REL } from '../src/threads/url-policy';
 import { startApp, TestApp } from './support/app';
 import { createBoard, createThread, NO_LIMITS, setSettings } from './support/content';
@@ -82,7 +82,7 @@ describe('security of post content', () => {
       const author = await createMember(t.http, admin.accessToken, slug);
       const thread = await createThread(t.http, author.accessToken, board.id, { body: 'first' });
       const postId = thread.firstPost.id;
-      for (let i = 1; i <= ThreadsService.EDITS_PER_MINUTE; i++) {
+      for (let i = 1; i <= PostsService.EDITS_PER_MINUTE; i++) {
         const res = await t.http.patch(`/api/v1/posts/${postId}`, { body: `typo fix ${i}` }, { token: author.accessToken });
         expect({ i, status: res.status }).toEqual({ i, status: 200 });
       }
@@ -91,7 +91,7 @@ describe('security of post content', () => {
       const retryAfter = Number(limited.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
-      expect((await storedHtml(thread.id))).toBe(`<p>typo fix ${ThreadsService.EDITS_PER_MINUTE}</p>\n`);
+      expect((await storedHtml(thread.id))).toBe(`<p>typo fix ${PostsService.EDITS_PER_MINUTE}</p>\n`);
       // The budget is the author's: a moderator can still clean the same post up.
       const cleaned = await t.http.patch(`/api/v1/posts/${postId}`, { body: 'cleaned up' }, { token: moderator.accessToken });
       expect(cleaned.status).toBe(200);
@@ -99,7 +99,7 @@ describe('security of post content', () => {
 
     it('does not limit moderators', async () => {
       const thread = await createThread(t.http, member.accessToken, board.id, { body: 'to moderate' });
-      for (let i = 1; i <= ThreadsService.EDITS_PER_MINUTE + 5; i++) {
+      for (let i = 1; i <= PostsService.EDITS_PER_MINUTE + 5; i++) {
         const res = await t.http.patch(`/api/v1/posts/${thread.firstPost.id}`, { body: `moderated ${i}` }, { token: moderator.accessToken });
         expect({ i, status: res.status }).toEqual({ i, status: 200 });
       }

@@ -6,7 +6,7 @@ import { Page } from '../core/pagination/pagination';
 import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { PostView, ThreadView } from '../threads/dto/threads.dto';
-import { ThreadsService } from '../threads/threads.service';
+import { ThreadSearchService } from '../threads/thread-search.service';
 
 export interface SearchHit {
   thread: ThreadView;
@@ -25,7 +25,7 @@ export class SearchService {
 
   constructor(
     private readonly communities: CommunitiesService,
-    private readonly threads: ThreadsService,
+    private readonly threadSearch: ThreadSearchService,
     @Inject(APP_CONFIG) config: AppConfig,
     rateLimits: RateLimitService,
   ) {
@@ -41,6 +41,6 @@ export class SearchService {
     await this.searchesPerIp.consume(ip, 'Too many searches from this address, try again in a minute');
     const community = await this.communities.resolve(slug, actor);
     if (!community) throw CommonErrors.notFound('Community');
-    return this.threads.search(actor, community.id, community.role, query);
+    return this.threadSearch.search(actor, community.id, community.role, query);
   }
 }

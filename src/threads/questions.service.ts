@@ -8,7 +8,7 @@ import { cursorKind, Cursors } from '../core/pagination/cursors';
 const UNANSWERED_CURSOR = cursorKind<[string, string]>('qa:unanswered', 'timestamp', 'uuid');
 import { BoardsService } from '../boards/boards.service';
 import { ThreadsErrors } from './threads.errors';
-import { ThreadsService } from './threads.service';
+import { ThreadViewsService } from './thread-views.service';
 import { ThreadView } from './dto/threads.dto';
 
 /** A post and its thread, as the Q&A module needs them to decide. */
@@ -39,7 +39,7 @@ export interface QueueFilter {
 export class QuestionsService {
   constructor(
     private readonly db: Db,
-    private readonly threads: ThreadsService,
+    private readonly threadViews: ThreadViewsService,
     private readonly boards: BoardsService,
     private readonly cursors: Cursors,
   ) {}
@@ -168,7 +168,7 @@ export class QuestionsService {
         LIMIT $3`,
       params,
     );
-    const views = new Map((await this.threads.threadViews(rows.slice(0, limit).map((r) => r.id))).map((v) => [v.id, v]));
+    const views = new Map((await this.threadViews.threadViews(rows.slice(0, limit).map((r) => r.id))).map((v) => [v.id, v]));
     return this.cursors.page(
       UNANSWERED_CURSOR,
       rows,
@@ -247,6 +247,6 @@ export class QuestionsService {
 
   /** FAQ entries' threads and posts, as views, for posts the caller can see. */
   async views(actor: Actor | null, role: Role | null, postIds: string[]) {
-    return this.threads.postsWithThreads(actor, role, postIds);
+    return this.threadViews.postsWithThreads(actor, role, postIds);
   }
 }

@@ -36,6 +36,7 @@ import {
   UpdatePostDto,
 } from './dto/threads.dto';
 import { IMAGE_LIMITS } from './images';
+import { PostsService } from './posts.service';
 import { ThreadsService } from './threads.service';
 import { GuestCacheable } from '../core/http/guest-cache';
 
@@ -48,6 +49,7 @@ const PostId = () => Param('postId', new IdParamPipe('Post'));
 export class ThreadsController {
   constructor(
     private readonly threads: ThreadsService,
+    private readonly posts: PostsService,
     private readonly attachments: AttachmentsService,
   ) {}
 
@@ -81,21 +83,21 @@ export class ThreadsController {
   @Get('threads/:threadId/posts')
   @ApiOkResponse({ type: PostPageView, description: 'Oldest first, or sort=score: the question, then answers by score' })
   listPosts(@OptionalActor() actor: Actor | null, @ThreadId() threadId: string, @Query() query: ListPostsQueryDto): Promise<Page<PostView>> {
-    return this.threads.listPosts(actor, threadId, query);
+    return this.posts.listPosts(actor, threadId, query);
   }
 
   @Post('threads/:threadId/posts')
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: PostView })
   reply(@CurrentActor() actor: Actor, @ThreadId() threadId: string, @Body() dto: CreatePostDto): Promise<PostView> {
-    return this.threads.reply(actor, threadId, dto);
+    return this.posts.reply(actor, threadId, dto);
   }
 
   @Patch('posts/:postId')
   @ApiBearerAuth()
   @ApiOkResponse({ type: PostView, description: 'The author or a moderator; the previous body is kept as a revision' })
   edit(@CurrentActor() actor: Actor, @PostId() postId: string, @Body() dto: UpdatePostDto): Promise<PostView> {
-    return this.threads.editPost(actor, postId, dto.body);
+    return this.posts.editPost(actor, postId, dto.body);
   }
 
   @Delete('posts/:postId')
@@ -103,7 +105,7 @@ export class ThreadsController {
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Soft-deleted; deleting the first post deletes the thread' })
   async remove(@CurrentActor() actor: Actor, @PostId() postId: string): Promise<void> {
-    await this.threads.deletePost(actor, postId);
+    await this.posts.deletePost(actor, postId);
   }
 
   @Put('posts/:postId/reactions/:kind')
@@ -112,7 +114,7 @@ export class ThreadsController {
   @ApiParam({ name: 'kind', enum: REACTION_KINDS })
   @ApiNoContentResponse({ description: 'Idempotent' })
   async react(@CurrentActor() actor: Actor, @PostId() postId: string, @Param('kind') kind: string): Promise<void> {
-    await this.threads.react(actor, postId, reactionKind(kind), true);
+    await this.posts.react(actor, postId, reactionKind(kind), true);
   }
 
   @Delete('posts/:postId/reactions/:kind')
@@ -121,7 +123,7 @@ export class ThreadsController {
   @ApiParam({ name: 'kind', enum: REACTION_KINDS })
   @ApiNoContentResponse({ description: 'Idempotent' })
   async unreact(@CurrentActor() actor: Actor, @PostId() postId: string, @Param('kind') kind: string): Promise<void> {
-    await this.threads.react(actor, postId, reactionKind(kind), false);
+    await this.posts.react(actor, postId, reactionKind(kind), false);
   }
 
   @Post('threads/:threadId/pin')

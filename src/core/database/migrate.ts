@@ -1,7 +1,7 @@
 /** `npm run migration:run`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../logging/logger';
-import { ENTITIES } from '../../entities';
+import { ENTITIES } from './entities';
 import { openDatabase, runMigrations } from './data-source';
 
 async function main() {

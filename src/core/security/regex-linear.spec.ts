@@ -83,9 +83,9 @@ const USER_INPUT: UserInputPattern[] = [
     attacks: [['timestamp + digits', (n) => '2020-01-01T00:00:00.' + '1'.repeat(n)]],
   },
   { file: 'src/threads/attachments.service.ts', regex: /^[0-9a-f]{32}\.(jpg|png|webp)$/, input: 'upload file name in the URL' },
-  { file: 'src/threads/threads.service.ts', regex: /[&<>"']/g, input: 'search snippets of posts', apply: 'replace', attacks: [['angles', (n) => '<'.repeat(n)]] },
-  { file: 'src/threads/threads.service.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
-  { file: 'src/threads/threads.service.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
+  { file: 'src/threads/thread-search.service.ts', regex: /[&<>"']/g, input: 'search snippets of posts', apply: 'replace', attacks: [['angles', (n) => '<'.repeat(n)]] },
+  { file: 'src/threads/thread-search.service.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
+  { file: 'src/threads/thread-search.service.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
 ];
 
 /** Patterns that never see client input, and why. */
