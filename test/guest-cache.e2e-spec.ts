@@ -117,15 +117,24 @@ describeIfPostgres('guest cache across two server instances (PostgreSQL and Redi
       const board = await createBoard(a.http, admin.accessToken, slug, { slug: 'shared' });
       const member = await createMember(a.http, admin.accessToken, slug);
       const thread = await createThread(a.http, member.accessToken, board.id);
+      const other = await createThread(a.http, member.accessToken, board.id);
       const url = `/api/v1/threads/${thread.id}/posts`;
-      await a.http.get(url);
-      expect((await a.http.get(url)).headers.get('x-cache')).toBe('HIT');
+      const otherUrl = `/api/v1/threads/${other.id}/posts`;
+      for (const u of [url, otherUrl]) {
+        await a.http.get(u);
+        expect((await a.http.get(u)).headers.get('x-cache')).toBe('HIT');
+      }
       const posted = await reply(b.http, member.accessToken, thread.id, 'written on the other instance');
       const fresh = await eventually(async () => {
         const res = await a.http.get(url);
         return res.body.items.some((p: { id: string }) => p.id === posted.id) ? res : undefined;
       }, 2_000);
       expect(fresh!.body.items).toHaveLength(2);
+      // Only the pages the reply changed went: another thread's page, and pages after a log-in, stay.
+      expect((await a.http.get(otherUrl)).headers.get('x-cache')).toBe('HIT');
+      expect((await b.http.post('/api/v1/auth/login', { email: member.email, password: member.password })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await a.http.get(otherUrl)).headers.get('x-cache')).toBe('HIT');
 
       // A board made private on one instance stops being served to guests by the other at once: its
       // cached page and its cached board row both go (the row cache alone would keep it for 5 s).

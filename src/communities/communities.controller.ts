@@ -10,7 +10,7 @@ import { Page } from '../core/pagination/pagination';
 import { CommunitiesService } from './communities.service';
 import { CommunitySettings, CommunitySettingsView, UpdateCommunitySettingsDto } from './community-settings';
 import { CommunityView, CreateCommunityDto, ListMembersQueryDto, MembershipPageView, MembershipView, SetRoleDto } from './dto/communities.dto';
-import { GuestCacheable } from '../core/http/guest-cache';
+import { GuestCacheable, GuestCacheEffect } from '../core/http/guest-cache';
 
 @ApiTags('communities')
 @Controller('communities')
@@ -35,6 +35,7 @@ export class CommunitiesController {
   }
 
   @Post(':slug/join')
+  @GuestCacheEffect('none')
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: MembershipView, description: 'Joined as a member' })
   @ApiOkResponse({ type: MembershipView, description: 'Already a member: the existing membership' })
@@ -52,6 +53,7 @@ export class CommunitiesController {
   }
 
   @Put(':slug/members/:userId/role')
+  @GuestCacheEffect('none')
   @CommunityRole('admin')
   @ApiOkResponse({ type: MembershipView })
   @ApiConflictResponse({ description: 'LAST_ADMIN: the last admin cannot be demoted' })

@@ -6,6 +6,7 @@ import { Public } from '../core/auth/auth.guard';
 import { CurrentActor } from '../core/auth/decorators';
 import { AuthResultView, LoginDto, RefreshDto, RegisterDto, TokenPairView } from './dto/auth.dto';
 import { ClientInfo, IdentityService } from './identity.service';
+import { GuestCacheEffect } from '../core/http/guest-cache';
 
 function clientInfo(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };
@@ -18,6 +19,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @GuestCacheEffect('none')
   @ApiCreatedResponse({ type: AuthResultView })
   @ApiConflictResponse({ description: 'EMAIL_IN_USE' })
   @ApiUnprocessableEntityResponse({ description: 'WEAK_PASSWORD' })
@@ -28,6 +30,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @GuestCacheEffect('none')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResultView })
   @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS' })
@@ -38,6 +41,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh')
+  @GuestCacheEffect('none')
   @HttpCode(200)
   @ApiOkResponse({ type: TokenPairView, description: 'A new pair; the presented refresh token stops working' })
   @ApiUnauthorizedResponse({ description: 'INVALID_REFRESH_TOKEN, or REFRESH_TOKEN_REUSED (the session is revoked)' })
@@ -46,6 +50,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @GuestCacheEffect('none')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'The session is revoked: its access and refresh tokens stop working' })

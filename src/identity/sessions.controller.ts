@@ -18,6 +18,7 @@ import { Page } from '../core/pagination/pagination';
 import { ChangePasswordDto, ListSessionsQueryDto, SessionPageView, SessionView } from './dto/auth.dto';
 import { IdentityService } from './identity.service';
 import { SessionsService } from './sessions.service';
+import { GuestCacheEffect } from '../core/http/guest-cache';
 
 class EndSessionsQueryDto {
   @ApiPropertyOptional({ enum: ['true'], description: 'Required: ends every session but the one asking ("log out everywhere else")' })
@@ -42,6 +43,7 @@ export class SessionsController {
   }
 
   @Delete('sessions')
+  @GuestCacheEffect('none')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Every other session of the account ends at once (with ?others=true)' })
   async endOthers(@CurrentActor() actor: Actor, @Query() _query: EndSessionsQueryDto): Promise<void> {
@@ -49,6 +51,7 @@ export class SessionsController {
   }
 
   @Delete('sessions/:sessionId')
+  @GuestCacheEffect('none')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The session ends at once: its access and refresh tokens stop working' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: not one of the caller\'s live sessions' })
@@ -57,6 +60,7 @@ export class SessionsController {
   }
 
   @Post('password')
+  @GuestCacheEffect('none')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Changed; every other session of the account ends' })
   @ApiUnprocessableEntityResponse({ description: 'INVALID_CURRENT_PASSWORD, or WEAK_PASSWORD for the new one' })

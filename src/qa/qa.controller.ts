@@ -9,6 +9,7 @@ import { Page, PageQueryDto } from '../core/pagination/pagination';
 import { ThreadView } from '../threads/dto/threads.dto';
 import { AcceptDto, DuplicateDto, FaqEntryView, FaqPageView, QueueItemView, QueuePageView, QueueQueryDto, ResponseTimesQueryDto, ResponseTimesView, VoteDto, VoteResultView } from './dto/qa.dto';
 import { QaService } from './qa.service';
+import { GuestCacheEffect } from '../core/http/guest-cache';
 
 const PostId = () => Param('postId', new IdParamPipe('Post'));
 const ThreadId = () => Param('threadId', new IdParamPipe('Thread'));
@@ -19,6 +20,7 @@ export class QaController {
   constructor(private readonly qa: QaService) {}
 
   @Put('posts/:postId/vote')
+  @GuestCacheEffect('events')
   @ApiBearerAuth()
   @ApiOkResponse({ type: VoteResultView, description: 'Members, on posts of questions, never their own; 0 withdraws' })
   vote(@CurrentActor() actor: Actor, @PostId() postId: string, @Body() dto: VoteDto): Promise<VoteResultView> {

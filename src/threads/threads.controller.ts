@@ -38,7 +38,7 @@ import {
 import { IMAGE_LIMITS } from './images';
 import { PostsService } from './posts.service';
 import { ThreadsService } from './threads.service';
-import { GuestCacheable } from '../core/http/guest-cache';
+import { GuestCacheable, GuestCacheEffect } from '../core/http/guest-cache';
 
 const BoardId = () => Param('boardId', new IdParamPipe('Board'));
 const ThreadId = () => Param('threadId', new IdParamPipe('Thread'));
@@ -54,6 +54,7 @@ export class ThreadsController {
   ) {}
 
   @Post('boards/:boardId/threads')
+  @GuestCacheEffect('events')
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: ThreadView, description: 'The thread with its first post' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: the post cooldown has not passed' })
@@ -87,6 +88,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/posts')
+  @GuestCacheEffect('events')
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: PostView })
   reply(@CurrentActor() actor: Actor, @ThreadId() threadId: string, @Body() dto: CreatePostDto): Promise<PostView> {
@@ -94,6 +96,7 @@ export class ThreadsController {
   }
 
   @Patch('posts/:postId')
+  @GuestCacheEffect('events')
   @ApiBearerAuth()
   @ApiOkResponse({ type: PostView, description: 'The author or a moderator; the previous body is kept as a revision' })
   edit(@CurrentActor() actor: Actor, @PostId() postId: string, @Body() dto: UpdatePostDto): Promise<PostView> {
@@ -101,6 +104,7 @@ export class ThreadsController {
   }
 
   @Delete('posts/:postId')
+  @GuestCacheEffect('events')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Soft-deleted; deleting the first post deletes the thread' })
@@ -109,6 +113,7 @@ export class ThreadsController {
   }
 
   @Put('posts/:postId/reactions/:kind')
+  @GuestCacheEffect('events')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiParam({ name: 'kind', enum: REACTION_KINDS })
@@ -118,6 +123,7 @@ export class ThreadsController {
   }
 
   @Delete('posts/:postId/reactions/:kind')
+  @GuestCacheEffect('events')
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiParam({ name: 'kind', enum: REACTION_KINDS })
@@ -127,6 +133,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/pin')
+  @GuestCacheEffect('events')
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
@@ -135,6 +142,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/unpin')
+  @GuestCacheEffect('events')
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
@@ -143,6 +151,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/lock')
+  @GuestCacheEffect('events')
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Moderator; members can no longer reply' })
@@ -151,6 +160,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/unlock')
+  @GuestCacheEffect('events')
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Moderator' })
@@ -159,6 +169,7 @@ export class ThreadsController {
   }
 
   @Post('threads/:threadId/move')
+  @GuestCacheEffect('events')
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Moderator; to another board of the same community' })
@@ -167,6 +178,7 @@ export class ThreadsController {
   }
 
   @Post('communities/:slug/uploads')
+  @GuestCacheEffect('none')
   @CommunityRole('member')
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } })

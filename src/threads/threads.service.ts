@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { INVALIDATIONS, Invalidations } from '../core/cluster/invalidations';
 import { Actor } from '../core/auth/actor';
 import { Role } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
@@ -36,6 +37,7 @@ export class ThreadsService {
     private readonly rules: PostingRulesService,
     private readonly views: ThreadViewsService,
     private readonly cursors: Cursors,
+    @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
   ) {}
 
   async createThread(actor: Actor, boardId: string, dto: CreateThreadDto): Promise<ThreadView> {
@@ -146,14 +148,17 @@ export class ThreadsService {
   }
 
   async setPinned(actor: Actor, threadId: string, pinned: boolean): Promise<ThreadView> {
-    await this.access.moderator(actor, threadId);
+    const { thread } = await this.access.moderator(actor, threadId);
     await this.db.query('UPDATE threads SET pinned = $2 WHERE id = $1', [threadId, pinned]);
+    // No event for these yet: the thread's pages and its board's lists change all the same.
+    this.invalidations.publish({ threadIds: [threadId], boardIds: [thread.board_id] });
     return this.getThread(actor, threadId);
   }
 
   async setLocked(actor: Actor, threadId: string, locked: boolean): Promise<ThreadView> {
-    await this.access.moderator(actor, threadId);
+    const { thread } = await this.access.moderator(actor, threadId);
     await this.db.query('UPDATE threads SET locked = $2 WHERE id = $1', [threadId, locked]);
+    this.invalidations.publish({ threadIds: [threadId], boardIds: [thread.board_id] });
     return this.getThread(actor, threadId);
   }
 

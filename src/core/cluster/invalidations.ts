@@ -8,6 +8,12 @@ export interface Invalidation {
   boardId?: string;
   /** A session revoked or rotated: IdentityService drops its verified access token. */
   sessionId?: string;
+  /**
+   * Threads whose pages changed (a reply, an edit, a reaction...) and boards whose thread lists
+   * changed: the guest cache drops just those pages. See GuestCache for what each field clears.
+   */
+  threadIds?: string[];
+  boardIds?: string[];
 }
 
 export const INVALIDATIONS = Symbol('INVALIDATIONS');
@@ -77,6 +83,9 @@ export class Invalidations {
     const invalidation: Invalidation = {};
     if (typeof parsed.boardId === 'string') invalidation.boardId = parsed.boardId;
     if (typeof parsed.sessionId === 'string') invalidation.sessionId = parsed.sessionId;
+    const ids = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined);
+    if (parsed.threadIds !== undefined) invalidation.threadIds = ids(parsed.threadIds) ?? [];
+    if (parsed.boardIds !== undefined) invalidation.boardIds = ids(parsed.boardIds) ?? [];
     this.notify(invalidation);
   }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { Invalidation, INVALIDATIONS, Invalidations } from '../cluster/invalidations';
 import { Db } from '../database/db.service';
 import { DomainEventMap, DomainEventType, EventConsumer } from './event-types';
 
@@ -14,7 +15,21 @@ export class EventsService {
   private readonly consumers = new Map<string, EventConsumer>();
   private readonly recordedListeners: Array<() => void> = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
+  ) {}
+
+  /**
+   * An event that names a thread or a board changed what their pages show: the guest cache (on every
+   * instance) drops those pages once the event commits, before the writer's answer is sent.
+   */
+  private announce(data: object) {
+    const pages = pagesOf(data);
+    if (!pages) return;
+    if (this.db.inTransaction) this.db.afterCommit(() => this.invalidations.publish(pages));
+    else this.invalidations.publish(pages);
+  }
 
   register(consumer: EventConsumer) {
     if (this.consumers.has(consumer.name)) throw new Error(`Event consumer ${consumer.name} is already registered`);
@@ -62,6 +77,7 @@ export class EventsService {
     }
     const recorded = () => {
       if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+      this.announce(data);
     };
     return { ctes, recorded };
   }
@@ -84,6 +100,15 @@ export class EventsService {
       );
       this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
     }
+    this.announce(data);
     return String(row.id);
   }
+}
+
+/** The thread and boards an event's data names (`threadId`, `boardId`, `fromBoardId`), or null. */
+export function pagesOf(data: object): Invalidation | null {
+  const d = data as { threadId?: unknown; boardId?: unknown; fromBoardId?: unknown };
+  const threadIds = typeof d.threadId === 'string' ? [d.threadId] : [];
+  const boardIds = [d.boardId, d.fromBoardId].filter((id): id is string => typeof id === 'string');
+  return threadIds.length || boardIds.length ? { threadIds, boardIds } : null;
 }
