@@ -13,8 +13,18 @@ declare module 'autocannon' {
       /** Per-request timeout, seconds. */
       timeout?: number;
       title?: string;
-      /** Requests each connection sends in turn; setupRequest may rewrite one just before it is sent. */
-      requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: RequestParams) => RequestParams }>;
+      /**
+       * Requests each connection sends in turn; setupRequest may rewrite one just before it is sent, and
+       * onResponse sees each answer (its headers as an object keyed by the names the server sent).
+       */
+      requests?: Array<{
+        method?: string;
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string;
+        setupRequest?: (req: RequestParams) => RequestParams;
+        onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+      }>;
     }
 
     interface RequestParams {

@@ -351,16 +351,17 @@ export async function runRoute(baseUrl: string, route: BenchRoute, ctx: BenchCon
   }
   const r = await autocannon({ ...options, duration: settings.duration });
   await opts.settle?.();
+  return toRouteResult({ name: route.name, method: route.method, path: spec.path, baseline: route.baseline ?? false }, r);
+}
+
+/** An autocannon result as a table row. */
+export function toRouteResult(row: Pick<RouteResult, 'name' | 'method' | 'path' | 'baseline'>, r: autocannon.Result): RouteResult {
   // No response in the whole run: autocannon reports 0 for every percentile, which must not read as fast.
   const none = r.requests.total === 0;
-
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) statusCodes[code] = count;
   return {
-    name: route.name,
-    method: route.method,
-    path: spec.path,
-    baseline: route.baseline ?? false,
+    ...row,
     reqPerSec: r.requests.mean,
     p50: none ? Number.NaN : r.latency.p50,
     p90: none ? Number.NaN : r.latency.p90,

@@ -20,13 +20,16 @@
  *
  * After that the discussion board is grown to BENCH_LARGE_POSTS posts (same posts per thread) and the read
  * routes are measured again, each compared with its small-board figure (search then also covers the
- * questions and answers). Last, the issue's targets next to the figures.
+ * questions and answers). Then the mixed phase (mixed.ts): reads of thread pages while members reply.
+ * Last, the issue's targets next to the figures, and the server's memory after each phase (memory.ts:
+ * the server runs with METRICS_PORT, and its RSS and V8 heap are read from there and from /proc).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *   BENCH_DURATION (s, default 10)  BENCH_CONNECTIONS (default 50)  BENCH_WARMUP (s, default 2)
  *   BENCH_LATENCY_CONNECTIONS (default 4)
  *   BENCH_THREADS (default 1000)  BENCH_POSTS (default 20000)  BENCH_QUESTIONS (default 100000; 0 skips Q&A)
  *   BENCH_LARGE_POSTS (default 1000000; 0 skips)
+ *   BENCH_MIXED_THREADS (default 200)  BENCH_MIXED_COMMUNITIES (default 10)  BENCH_MIXED_WRITE_RATE (default 20)  BENCH_MIXED_RUNS (default 1)
  */
 import { Client } from 'pg';
 import { analyzeTables } from '../support/seed';
@@ -36,8 +39,7 @@ import {
   BenchSettings,
   call,
   failedRun,
-  formatMs,
-  latencyVerdict,
+  findFreePort,
   printLatencyTable,
   printTable,
   readSettings,
@@ -48,6 +50,9 @@ import {
   waitForDatabaseIdle,
   waitForWriteback,
 } from './harness';
+import { MemoryProbe } from './memory';
+import { mixedFailed, readMixedSettings, runMixedPhase } from './mixed';
+import { scaleRatios, targetsReport } from './targets';
 import { ADMIN, QA_SKU, QaSeeded, qaRoutes, ROUTE, routes, seed, SeededContext, seedQa, seedWithProgress } from './routes';
 
 type Cleanup = () => Promise<void>;
@@ -128,22 +133,6 @@ async function boardCounts(databaseUrl: string, boardId: string): Promise<{ thre
   }
 }
 
-/** Each large-case route against the small case: raw req/s, and normalized by each phase's own baseline. */
-function scaleRatios(small: RouteResult[], large: RouteResult[]) {
-  const smallBase = small.find((r) => r.baseline)?.reqPerSec ?? 0;
-  const largeBase = large.find((r) => r.baseline)?.reqPerSec ?? 0;
-  return large
-    .filter((r) => !r.baseline)
-    .map((r) => {
-      const s = small.find((x) => x.name === r.name);
-      if (!s || s.reqPerSec <= 0 || !smallBase || !largeBase) return null;
-      const smallRatio = s.reqPerSec / smallBase;
-      const largeRatio = r.reqPerSec / largeBase;
-      return { name: r.name, small: s.reqPerSec, large: r.reqPerSec, raw: r.reqPerSec / s.reqPerSec, smallRatio, largeRatio, normalized: largeRatio / smallRatio };
-    })
-    .filter((x): x is NonNullable<typeof x> => x !== null);
-}
-
 /** BENCH_ONLY: a regular expression over route names; the baseline always runs. */
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const selected = (route: BenchRoute) => route.baseline || !only || only.test(route.name);
@@ -194,88 +183,6 @@ async function probeQa(baseUrl: string, ctx: SeededContext, qa: QaSeeded): Promi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Targets (the issue's)
-// ---------------------------------------------------------------------------------------------
-
-const verdict = (ok: boolean | null) => (ok === null ? 'UNSURE' : ok ? 'ok' : 'MISS');
-
-function targetsReport(
-  small: RouteResult[],
-  large: RouteResult[] | null,
-  largeLabel: string,
-  low: RouteResult[],
-  latencyTargets: Record<string, number | undefined>,
-  lowConnections: number,
-): string[] {
-  const find = (rs: RouteResult[] | null, name: string) => rs?.find((r) => r.name === name);
-  const ratio = (rs: RouteResult[] | null, name: string) => {
-    const r = find(rs, name);
-    const base = rs?.find((x) => x.baseline);
-    return r && base && base.reqPerSec > 0 ? r.reqPerSec / base.reqPerSec : null;
-  };
-  const rows: [string, string, string, string][] = [];
-
-  // As a guest (the issue's rows; the guest cache answers) and as a member (the database path every time).
-  for (const name of [ROUTE.threadPosts, ROUTE.boardThreads, ROUTE.threadPostsMember, ROUTE.boardThreadsMember]) {
-    const sizes = [
-      ['small', ratio(small, name)],
-      ['large', ratio(large, name)],
-    ].filter(([, v]) => v !== null) as [string, number][];
-    rows.push([name, '>= 0.50x baseline req/s', sizes.map(([s, v]) => `${s} ${v.toFixed(2)}x`).join(', '), verdict(sizes.length ? sizes.every(([, v]) => v >= 0.5) : null)]);
-  }
-
-  const reply = find(small, ROUTE.reply);
-  if (reply) {
-    rows.push([
-      ROUTE.reply,
-      '>= 1,000 req/s and p99 < 100 ms',
-      `${reply.reqPerSec.toFixed(1)} req/s, p99 ${formatMs(reply.p99)} ms`,
-      verdict(reply.reqPerSec >= 1000 && reply.p99 < 100 && reply.errors === 0),
-    ]);
-  }
-
-  // autocannon has no p95: it lies between p90 and p97.5, so the verdict is sure only outside that range.
-  const searchRuns = [
-    ['small', find(small, ROUTE.search)],
-    ['large', find(large, ROUTE.search)],
-  ].filter(([, r]) => r) as [string, RouteResult][];
-  if (searchRuns.length) {
-    const sure = searchRuns.map(([, r]) => (r.p97_5 < 50 ? true : r.p90 >= 50 ? false : null));
-    rows.push([
-      ROUTE.search,
-      'p95 < 50 ms (shown: p90 / p97.5)',
-      searchRuns.map(([s, r]) => `${s} ${formatMs(r.p90)} / ${formatMs(r.p97_5)} ms`).join(', '),
-      verdict(sure.includes(false) ? false : sure.includes(null) ? null : true),
-    ]);
-  }
-
-  // The latency targets at low concurrency, judged on p97.5 (>= p95, so ok is sure; MISS may be pessimistic).
-  for (const r of low) {
-    const target = latencyTargets[r.name];
-    if (target === undefined) continue;
-    rows.push([
-      `${r.name} @${lowConnections}`,
-      `p95 < ${target} ms (judged on p97.5)`,
-      `${formatMs(r.p90)} / ${formatMs(r.p97_5)} ms (p90 / p97.5)`,
-      latencyVerdict(r, target),
-    ]);
-  }
-
-  if (large) {
-    const pcts = scaleRatios(small, large);
-    rows.push([
-      `${largeLabel}/small`,
-      '>= 80% of small (vs-baseline ratios)',
-      pcts.map((p) => `${p.name} ${(p.normalized * 100).toFixed(0)}%`).join(', '),
-      verdict(pcts.every((p) => p.normalized >= 0.8)),
-    ]);
-  }
-
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  return ['targets (from the issue; informational, they do not change the exit code):', ...rows.map((r) => `  ${r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join('   ')}`)];
-}
-
-// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 
@@ -287,12 +194,14 @@ async function main(): Promise<number> {
   }
   const settings = readSettings();
   const sizes = readSeedSettings();
+  const mixedSettings = readMixedSettings();
   const runStarted = Date.now();
 
   const scratch = await createScratchDatabase(baseDatabaseUrl, 'hearth_bench');
   cleanups.push(() => scratch.drop());
   process.stderr.write(`scratch database ${describeDatabase(scratch.url)}\n`);
 
+  const metricsPort = await findFreePort();
   const server: RunningServer = await startServer({
     databaseUrl: scratch.url,
     env: {
@@ -301,19 +210,25 @@ async function main(): Promise<number> {
       REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
       LOGINS_PER_IP_PER_MINUTE: '1000000',
       SEARCHES_PER_IP_PER_MINUTE: '1000000', // autocannon searches from one IP
+      METRICS_PORT: String(metricsPort), // the server's memory, read after each phase
     },
   });
   cleanups.push(() => server.stop());
   process.stderr.write(`server pid ${server.pid} ready at ${server.baseUrl}\n`);
+  const memory = new MemoryProbe(`http://127.0.0.1:${metricsPort}/metrics`, server.pid);
+  await memory.sample('start-up (idle)');
 
   const ctx = await seed(server.baseUrl, scratch.url, { threads: sizes.threads, posts: sizes.posts });
+  await memory.sample('seeding (idle)');
 
   const small = await measure(server.baseUrl, routes, ctx, settings);
+  await memory.sample(`the routes, ${settings.connections} connections`);
   // The latency targets again at low concurrency, with the baseline for the floor; before the questions
   // are seeded, so search covers the same posts as in the row above.
   const lowSettings: BenchSettings = { ...settings, connections: settings.latencyConnections };
   const lowLabel = `[${lowSettings.connections} connections] `;
   const low = await measure(server.baseUrl, routes.filter((r) => r.baseline || r.p95TargetMs !== undefined), ctx, lowSettings, lowLabel);
+  await memory.sample(`the routes, ${lowSettings.connections} connections`);
 
   let qa: QaSeeded | null = null;
   if (sizes.questions > 0) {
@@ -322,6 +237,7 @@ async function main(): Promise<number> {
     await probeQa(server.baseUrl, ctx, qa);
     small.push(...(await measure(server.baseUrl, qaRoutes, ctx, settings)));
     low.push(...(await measure(server.baseUrl, qaRoutes, ctx, lowSettings, lowLabel)));
+    await memory.sample('Q&A');
   }
 
   const smallTitle = [
@@ -381,6 +297,7 @@ async function main(): Promise<number> {
     largeLabel = after.posts >= 1_000_000 && after.posts % 1_000_000 === 0 ? `${(after.posts / 1_000_000).toFixed(0)}M` : n(after.posts);
     const again = routes.filter((r) => r.baseline || r.rerunAtScale);
     large = await measure(server.baseUrl, again, ctx, settings, `[${largeLabel}] `);
+    await memory.sample(`${largeLabel} posts`);
     printTable(large, settings, {
       title: `board with ${n(after.posts)} posts in ${n(after.threads)} threads (${seedNote})`,
       omitMachine: true,
@@ -400,7 +317,10 @@ async function main(): Promise<number> {
     process.stdout.write(lines.join('\n') + '\n');
   }
 
+  const mixed = await runMixedPhase(ctx, settings, mixedSettings, (name) => !only || only.test(name), memory);
+
   const report = [
+    ...memory.table(),
     '',
     ...targetsReport(small, large, largeLabel, low, latencyTargets, lowSettings.connections),
     '',
@@ -408,7 +328,7 @@ async function main(): Promise<number> {
   ];
   process.stdout.write(report.join('\n') + '\n');
 
-  const failed = [...small, ...low, ...(large ?? [])].filter(failedRun);
+  const failed = [...[...small, ...low, ...(large ?? [])].filter(failedRun), ...mixed.filter(mixedFailed)];
   if (failed.length) process.stderr.write(`FAILED: ${[...new Set(failed.map((r) => r.name))].join(', ')} had errors or no response\n`);
   return failed.length ? 1 : 0;
 }
