@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +120,13 @@ describe('the server process', () => {
 
   it('starts on a fresh embedded database, keeps its data across a restart, and ensures the admin', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hearth-start-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // A port the system just handed out (a random one could be taken, and the server would exit).
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
     const env = {
       PATH: process.env.PATH,
       PORT: String(port),
@@ -130,7 +137,9 @@ describe('the server process', () => {
       ADMIN_PASSWORD: 'the owner password',
     };
     const boot = async () => {
-      const child = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
+      const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
       const deadline = Date.now() + 45_000;
       for (;;) {
         try {
@@ -139,7 +148,7 @@ describe('the server process', () => {
         } catch {
           // not listening yet
         }
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error('server did not become ready');
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not become ready (exit ${child.exitCode}): ${stderr}`);
         await new Promise((r) => setTimeout(r, 200));
       }
       return child;

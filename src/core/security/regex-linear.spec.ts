@@ -208,9 +208,18 @@ function growth(run: (s: string) => unknown, attack: Attack, minMs: number, maxR
   for (let round = 0; round < maxRounds; round++) {
     bestSmall = Math.min(bestSmall, cpuMs(run, small, smallReps) / smallReps);
     bestLarge = Math.min(bestLarge, cpuMs(run, large, largeReps) / largeReps);
-    if (round >= 2 && bestLarge / bestSmall < MAX_RATIO) break;
+    if (round >= 2 && ratio(bestLarge, bestSmall) < MAX_RATIO) break;
   }
-  return bestLarge / bestSmall;
+  return ratio(bestLarge, bestSmall);
+}
+
+/**
+ * Per-call times under 1 µs count as 1 µs: a pattern that does constant work takes tens of
+ * nanoseconds, where the process-wide CPU clock's noise makes ratios meaningless (50x was seen),
+ * while a super-linear one takes milliseconds per call at 3,000 characters.
+ */
+function ratio(largeMs: number, smallMs: number): number {
+  return Math.max(largeMs, 0.001) / Math.max(smallMs, 0.001);
 }
 
 function applier(regex: RegExp, apply: Apply = 'test'): (s: string) => unknown {
