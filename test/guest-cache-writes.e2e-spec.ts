@@ -6,9 +6,9 @@ import { registerUser, unique } from './support/factories';
 import { Http } from './support/http';
 
 /**
- * Precise guest-cache invalidation, route by route: after every write route, every page a guest
- * reads from the caching instance is what an instance without a cache renders from the same database
- * (no stale page), and writes that do not touch a page leave it cached.
+ * Precise guest-cache invalidation, route by route: after every write route, every page a guest or a
+ * member reads from the caching instance is what an instance without a cache renders from the same
+ * database (no stale page), and writes that do not touch a page leave it cached.
  */
 describe('guest cache: every write route', () => {
   let cached: TestApp;
@@ -64,18 +64,24 @@ describe('guest cache: every write route', () => {
 
   async function prime(http: Http, urls: string[]) {
     for (const url of urls) {
+      await http.get(url, { token: c.member2.accessToken }); // members share the pages too (SharedPages)
       await http.get(url);
       const again = await http.get(url);
       if (again.status === 200 && again.headers.get('x-cache') !== 'HIT') throw new Error(`${url} was not cached`);
     }
   }
 
+  /** As a guest and as a member (whose own reactions and votes are laid over the shared pages). */
   async function expectNoStalePage(label: string) {
-    for (const url of [...watched(), ...untouched()]) {
-      const [seen, truth] = [await cached.http.get(url), await fresh.http.get(url)];
-      // Errors carry their own request id; everything else must be the same, byte for byte.
-      const body = (res: { status: number; text: string; body: any }) => (res.status === 200 ? res.text : { ...res.body, requestId: undefined });
-      expect({ label, url, status: seen.status, body: body(seen) }).toEqual({ label, url, status: truth.status, body: body(truth) });
+    for (const as of [null, c.member2]) {
+      const opts = as ? { token: as.accessToken } : {};
+      for (const url of [...watched(), ...untouched()]) {
+        const [seen, truth] = [await cached.http.get(url, opts), await fresh.http.get(url, opts)];
+        // Errors carry their own request id; everything else must be the same, byte for byte.
+        const body = (res: { status: number; text: string; body: any }) => (res.status === 200 ? res.text : { ...res.body, requestId: undefined });
+        const who = as ? 'member' : 'guest';
+        expect({ label, who, url, status: seen.status, body: body(seen) }).toEqual({ label, who, url, status: truth.status, body: body(truth) });
+      }
     }
   }
 

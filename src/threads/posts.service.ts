@@ -12,6 +12,7 @@ import { AttachmentsService } from './attachments.service';
 import { CreatePostDto, PostView, ReactionKind } from './dto/threads.dto';
 import { PostingRulesService } from './posting-rules.service';
 import { SearchRecentPruner } from './search-recent.pruner';
+import { postPageBytes, SharedPages } from './shared-pages';
 import { ThreadAccessService } from './thread-access.service';
 import { CURSORS } from './thread-cursors';
 import { MODERATOR_ROLES, POST_COLUMNS, postViewColumns, PostRow, PostViewRow, ThreadRow } from './thread-rows';
@@ -40,6 +41,7 @@ export class PostsService {
     private readonly rules: PostingRulesService,
     private readonly views: ThreadViewsService,
     private readonly cursors: Cursors,
+    private readonly shared: SharedPages,
     rateLimits: RateLimitService,
   ) {
     this.editsPerMember = rateLimits.limiter({ name: 'post-edits-user', points: PostsService.EDITS_PER_MINUTE, durationSeconds: 60 });
@@ -53,18 +55,34 @@ export class PostsService {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const byScore = query.sort === 'score';
     const after: number[] | null = byScore ? this.cursors.decode(CURSORS.postsByScore, query.cursor) : this.cursors.decode(CURSORS.posts, query.cursor);
+    // Viewers below moderator share the page (see SharedPages): one small query for the member's role and own state.
+    const key = `${threadId}|${byScore ? 's' : 'o'}|${limit}|${query.cursor ?? ''}`;
+    const shared = actor?.isPlatformAdmin ? undefined : this.shared.posts.get(key);
+    if (shared) {
+      if (!actor) {
+        await this.access.board(null, shared.boardId, null, ThreadsErrors.threadNotFound);
+        return shared.page;
+      }
+      const state = await this.views.viewerState(actor, shared.communityId, shared.page.items.map((p) => p.id));
+      if (!roleAtLeast(state.role, 'moderator')) {
+        await this.access.board(actor, shared.boardId, state.role, ThreadsErrors.threadNotFound);
+        return this.views.withViewerState(shared.page, state);
+      }
+    }
+    const mark = this.shared.posts.mark();
     // One round trip: the thread (for the visibility check), the caller's role and the page. The page
     // is read before the check and thrown away when the board is hidden from the caller. Hidden posts
     // are listed for moderators and above (and the platform admin, $4).
     // Sort key by score: (is an answer, -score, post number); the question (post 1) sorts first.
     const viewerRole = this.communities.membershipRoleSql('t.community_id', '$3');
-    const rows = await this.db.query<PostViewRow & { t_board_id: string; viewer_role: Role | null }>(
-      `SELECT t.board_id AS t_board_id, ${viewerRole} AS viewer_role, page.*
+    const rows = await this.db.query<PostViewRow & { t_board_id: string; t_community_id: string; viewer_role: Role | null }>(
+      `SELECT t.board_id AS t_board_id, t.community_id AS t_community_id, r.viewer_role, page.*
          FROM threads t
+         CROSS JOIN LATERAL (SELECT ${viewerRole} AS viewer_role) r
          LEFT JOIN LATERAL (
            SELECT ${postViewColumns('$3')} FROM posts p
             WHERE p.thread_id = t.id AND p.deleted_at IS NULL
-              AND (NOT p.hidden OR $4::boolean OR ${viewerRole} = ANY($5::text[]))
+              AND (NOT p.hidden OR $4::boolean OR r.viewer_role = ANY($5::text[]))
               ${
                 byScore
                   ? `AND ($6::int IS NULL OR ((p.post_number > 1)::int, -p.score, p.post_number) > ($6::int, $7::int, $8::int))
@@ -84,13 +102,19 @@ export class PostsService {
       ],
     );
     if (!rows.length) throw ThreadsErrors.threadNotFound();
-    await this.access.board(actor, rows[0].t_board_id, rows[0].viewer_role, ThreadsErrors.threadNotFound);
+    const { t_board_id: boardId, t_community_id: communityId, viewer_role: role } = rows[0];
+    await this.access.board(actor, boardId, role, ThreadsErrors.threadNotFound);
     const found = rows[0].id === null ? [] : rows;
     const views = await this.views.postViewsOf(actor, found.slice(0, limit));
     const view = () => views.shift()!;
-    return byScore
+    const page = byScore
       ? this.cursors.page(CURSORS.postsByScore, found, limit, view, (r) => [r.post_number > 1 ? 1 : 0, -r.score, r.post_number])
       : this.cursors.page(CURSORS.posts, found, limit, view, (r) => [r.post_number]);
+    if (!actor?.isPlatformAdmin && !roleAtLeast(role, 'moderator')) {
+      const sharedPage = actor ? this.views.withoutViewerState(page) : page;
+      this.shared.posts.set(key, { page: sharedPage, boardId, communityId, bytes: postPageBytes(sharedPage) }, [`thread:${threadId}`], mark);
+    }
+    return page;
   }
 
   /**

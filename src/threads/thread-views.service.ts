@@ -3,10 +3,18 @@ import { Actor } from '../core/auth/actor';
 import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
 import { UserView } from '../identity/dto/auth.dto';
+import { Page } from '../core/pagination/pagination';
+import { CommunitiesService } from '../communities/communities.service';
 import { IdentityService } from '../identity/identity.service';
 import { AttachmentsService } from './attachments.service';
 import { PostView, ThreadView } from './dto/threads.dto';
 import { postViewColumns, PostViewRow, THREAD_COLUMNS, ThreadRow } from './thread-rows';
+
+export interface ViewerState {
+  role: Role | null;
+  reactions: Map<string, string[]>;
+  votes: Map<string, number>;
+}
 
 const DELETED_USER: UserView = { id: '', displayName: '(deleted)', avatarUrl: null };
 
@@ -21,7 +29,45 @@ export class ThreadViewsService {
     private readonly db: Db,
     private readonly identity: IdentityService,
     private readonly attachments: AttachmentsService,
+    private readonly communities: CommunitiesService,
   ) {}
+
+  /**
+   * What a member's view of some posts adds to the shared one, in one statement: their role in the
+   * community (for the access check), and their reactions and votes on those posts.
+   */
+  async viewerState(actor: Actor, communityId: string, postIds: string[]): Promise<ViewerState> {
+    const [row] = await this.db.query<{ role: Role | null; reactions: string[]; votes: string[] }>(
+      `SELECT ${this.communities.membershipRoleSql('$1::uuid', '$2')} AS role,
+         ARRAY(SELECT r.post_id::text || ' ' || r.kind FROM post_reactions r
+                WHERE r.post_id = ANY($3::uuid[]) AND r.user_id = $2::uuid ORDER BY r.kind) AS reactions,
+         ARRAY(SELECT v.post_id::text || ' ' || v.value FROM post_votes v
+                WHERE v.post_id = ANY($3::uuid[]) AND v.user_id = $2::uuid) AS votes`,
+      [communityId, actor.userId, postIds],
+    );
+    const reactions = new Map<string, string[]>();
+    for (const entry of row.reactions) {
+      const [postId, kind] = entry.split(' ');
+      const kinds = reactions.get(postId);
+      if (kinds) kinds.push(kind);
+      else reactions.set(postId, [kind]);
+    }
+    const votes = new Map(row.votes.map((entry) => entry.split(' ')).map(([postId, value]) => [postId, Number(value)]));
+    return { role: row.role, reactions, votes };
+  }
+
+  /** The shared page (as a guest sees it) with the member's own reactions and votes. */
+  withViewerState(page: Page<PostView>, state: ViewerState): Page<PostView> {
+    return {
+      items: page.items.map((p) => ({ ...p, myReactions: state.reactions.get(p.id) ?? [], myVote: state.votes.get(p.id) ?? 0 })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** A member's page as a guest would see it: what the shared page cache holds. */
+  withoutViewerState(page: Page<PostView>): Page<PostView> {
+    return { items: page.items.map((p) => ({ ...p, myReactions: [], myVote: null })), nextCursor: page.nextCursor };
+  }
 
   /** Thread views by id, in the given order (for the Q&A queue). */
   async threadViews(ids: string[]): Promise<ThreadView[]> {

@@ -1,3 +1,4 @@
+import { SharedPages } from './shared-pages';
 import { Module } from '@nestjs/common';
 import { BoardsModule } from '../boards/boards.module';
 import { CommunitiesModule } from '../communities/communities.module';
@@ -29,6 +30,7 @@ import { ThreadsService } from './threads.service';
     ThreadAccessService,
     PostingRulesService,
     ThreadViewsService,
+    SharedPages,
     ThreadSearchService,
     AttachmentsService,
     QuestionsService,

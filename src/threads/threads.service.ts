@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { INVALIDATIONS, Invalidations } from '../core/cluster/invalidations';
 import { Actor } from '../core/auth/actor';
-import { Role } from '../core/auth/roles';
+import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
 import { EventsService } from '../core/events/events.service';
 import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
@@ -16,6 +16,7 @@ import { SearchRecentPruner } from './search-recent.pruner';
 import { ThreadAccessService } from './thread-access.service';
 import { CURSORS } from './thread-cursors';
 import { tagAndSkuFilters, THREAD_COLUMNS, ThreadRow } from './thread-rows';
+import { SharedPages, threadPageBytes } from './shared-pages';
 import { ThreadViewsService } from './thread-views.service';
 import { ThreadsErrors } from './threads.errors';
 
@@ -37,6 +38,7 @@ export class ThreadsService {
     private readonly rules: PostingRulesService,
     private readonly views: ThreadViewsService,
     private readonly cursors: Cursors,
+    private readonly shared: SharedPages,
     @Inject(INVALIDATIONS) private readonly invalidations: Invalidations,
   ) {}
 
@@ -102,6 +104,18 @@ export class ThreadsService {
     const communityId = await this.boards.communityOf(boardId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const sort = query.sort ?? 'latest';
+    // A board's list is the same for everyone who may see the board (see SharedPages): members pay one
+    // indexed lookup of their role.
+    const key = `${boardId}|${sort}|${query.tag ?? ''}|${query.sku ?? ''}|${limit}|${query.cursor ?? ''}`;
+    const shared = this.shared.threads.get(key);
+    if (shared) {
+      const role = actor ? await this.communities.roleOf(actor, communityId) : null;
+      if (!roleAtLeast(role, 'moderator')) {
+        await this.boards.accessibleWithRole(boardId, role);
+        return shared.page;
+      }
+    }
+    const mark = this.shared.threads.mark();
     const params: unknown[] = [boardId, limit + 1, communityId, actor?.userId ?? null];
     const where = ['t.board_id = $1', 't.deleted_at IS NULL', ...tagAndSkuFilters(params, query)];
     let order: string;
@@ -137,14 +151,20 @@ export class ThreadsService {
          ) page ON true`,
       params,
     );
-    await this.boards.accessibleWithRole(boardId, this.communities.effectiveRole(actor, result[0].viewer_role));
+    const role = this.communities.effectiveRole(actor, result[0].viewer_role);
+    await this.boards.accessibleWithRole(boardId, role);
     const rows = result[0].id === null ? [] : result;
     const views = await this.views.threadViewsOf(rows.slice(0, limit));
     const byId = new Map(views.map((v) => [v.id, v]));
     const view = (r: ThreadRow) => byId.get(r.id)!;
-    if (sort === 'latest') return this.cursors.page(CURSORS.latest, rows, limit, view, (r) => [r.pinned, r.k, r.id]);
-    if (sort === 'top') return this.cursors.page(CURSORS.top, rows, limit, view, (r) => [r.score + r.reaction_count, r.k, r.id]);
-    return this.cursors.page(CURSORS.unanswered, rows, limit, view, (r) => [r.k, r.id]);
+    const page =
+      sort === 'latest'
+        ? this.cursors.page(CURSORS.latest, rows, limit, view, (r) => [r.pinned, r.k, r.id])
+        : sort === 'top'
+          ? this.cursors.page(CURSORS.top, rows, limit, view, (r) => [r.score + r.reaction_count, r.k, r.id])
+          : this.cursors.page(CURSORS.unanswered, rows, limit, view, (r) => [r.k, r.id]);
+    if (!roleAtLeast(role, 'moderator')) this.shared.threads.set(key, { page, boardId, communityId, bytes: threadPageBytes(page) }, [`board:${boardId}`], mark);
+    return page;
   }
 
   async setPinned(actor: Actor, threadId: string, pinned: boolean): Promise<ThreadView> {

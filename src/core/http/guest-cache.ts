@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LRUCache } from 'lru-cache';
-import { Invalidation, Invalidations } from '../cluster/invalidations';
+import { Invalidations } from '../cluster/invalidations';
+import { TaggedCache } from '../cluster/tagged-cache';
 
 /** Marks a GET route whose answers to guests (requests without an Authorization header) may come from the guest cache. */
 export const GuestCacheable = () => RouteConfig({ guestCache: true });
@@ -19,14 +19,10 @@ export const GuestCacheEffect = (effect: 'none' | 'events') => applyDecorators(R
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const STARTED_AT = Symbol('guestCacheStartedAt');
-/** Precise invalidations remembered, so a page rendered while one happened is not stored. */
-const LOG_SIZE = 4096;
 
 interface Entry {
   body: string;
   contentType: string;
-  tags: string[];
-  expiresAt: number;
 }
 
 type CachedRequest = FastifyRequest & { [STARTED_AT]?: number };
@@ -43,17 +39,6 @@ function tagsOf(request: FastifyRequest): string[] {
   if (params.boardId) return [`board:${params.boardId}`];
   if (params.slug) return [`community:${params.slug}`];
   return [];
-}
-
-/** The tags an invalidation drops, or null for "everything". Session changes concern no page. */
-function tagsDropped(invalidation: Invalidation): string[] | null {
-  const { threadIds, boardIds, sessionId, boardId } = invalidation;
-  if (boardId !== undefined) return null; // a board row changed: its visibility may hide or reveal pages anywhere
-  if (threadIds !== undefined || boardIds !== undefined) {
-    return [...(threadIds ?? []).map((id) => `thread:${id}`), ...(boardIds ?? []).map((id) => `board:${id}`)];
-  }
-  if (sessionId !== undefined) return [];
-  return null;
 }
 
 /**
@@ -80,76 +65,24 @@ function tagsDropped(invalidation: Invalidation): string[] | null {
  * their own reactions and votes, and private boards.
  */
 export class GuestCache {
-  /** Bumped by every invalidation that drops pages; the log says which tags each one dropped. */
-  private epoch = 0;
-  private readonly log: Array<{ epoch: number; tags: Set<string> | null }> = [];
-  private readonly entries: LRUCache<string, Entry>;
-  private readonly byTag = new Map<string, Set<string>>();
+  /** Bounds: 10,000 pages and 32 MB of page text. */
+  static readonly MAX_BYTES = 32 * 1024 * 1024;
+  private readonly pages: TaggedCache<Entry>;
 
-  constructor(
-    private readonly ttlSeconds: number,
-    private readonly invalidations: Invalidations,
-  ) {
-    this.entries = new LRUCache<string, Entry>({
-      max: 10_000,
-      maxSize: 32 * 1024 * 1024,
-      sizeCalculation: (e) => e.body.length + 64,
-      dispose: (entry, url) => this.unindex(url, entry.tags),
-    });
-    invalidations.subscribe((invalidation) => this.drop(tagsDropped(invalidation)));
+  constructor(ttlSeconds: number, private readonly invalidations: Invalidations) {
+    this.pages = new TaggedCache<Entry>(
+      { ttlSeconds, maxEntries: 10_000, maxBytes: GuestCache.MAX_BYTES, sizeOf: (e) => e.body.length },
+      invalidations,
+    );
   }
 
   get enabled(): boolean {
-    return this.ttlSeconds > 0;
+    return this.pages.enabled;
   }
 
   /** Pages currently held (for tests and figures). */
   get size(): number {
-    return this.entries.size;
-  }
-
-  private drop(tags: string[] | null) {
-    if (tags !== null && !tags.length) return;
-    this.epoch++;
-    this.log.push({ epoch: this.epoch, tags: tags && new Set(tags) });
-    if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE);
-    if (tags === null) {
-      if (this.entries.size) this.entries.clear();
-      return;
-    }
-    for (const tag of tags) {
-      const urls = this.byTag.get(tag);
-      if (urls) for (const url of [...urls]) this.entries.delete(url);
-    }
-  }
-
-  /** Whether an invalidation since `startedAt` dropped any of `tags` (or everything). */
-  private droppedSince(startedAt: number, tags: string[]): boolean {
-    if (startedAt === this.epoch) return false;
-    const oldest = this.log[0];
-    if (!oldest || oldest.epoch > startedAt + 1) return true; // the log no longer reaches back: assume so
-    for (let i = this.log.length - 1; i >= 0 && this.log[i].epoch > startedAt; i--) {
-      const dropped = this.log[i].tags;
-      if (dropped === null || tags.some((t) => dropped.has(t))) return true;
-    }
-    return false;
-  }
-
-  private index(url: string, tags: string[]) {
-    for (const tag of tags) {
-      let urls = this.byTag.get(tag);
-      if (!urls) this.byTag.set(tag, (urls = new Set()));
-      urls.add(url);
-    }
-  }
-
-  private unindex(url: string, tags: string[]) {
-    for (const tag of tags) {
-      const urls = this.byTag.get(tag);
-      if (!urls) continue;
-      urls.delete(url);
-      if (!urls.size) this.byTag.delete(tag);
-    }
+    return this.pages.size;
   }
 
   install(fastify: FastifyInstance): void {
@@ -157,9 +90,9 @@ export class GuestCache {
     fastify.addHook('onRequest', async (request: CachedRequest, reply: FastifyReply) => {
       if (request.method !== 'GET' || request.headers.authorization !== undefined) return;
       if (!(request.routeOptions.config as RouteConfigOf)?.guestCache) return;
-      request[STARTED_AT] = this.epoch;
-      const hit = this.entries.get(request.url);
-      if (hit && hit.expiresAt > Date.now()) {
+      request[STARTED_AT] = this.pages.mark();
+      const hit = this.pages.get(request.url);
+      if (hit) {
         reply.header('x-cache', 'HIT').type(hit.contentType);
         return reply.send(hit.body);
       }
@@ -174,11 +107,8 @@ export class GuestCache {
       }
       const startedAt = request[STARTED_AT];
       if (startedAt === undefined || reply.statusCode !== 200 || typeof payload !== 'string' || reply.getHeader('x-cache') !== 'MISS') return payload;
-      const tags = tagsOf(request);
-      if (this.droppedSince(startedAt, tags)) return payload;
       const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8');
-      this.entries.set(request.url, { body: payload, contentType, tags, expiresAt: Date.now() + this.ttlSeconds * 1000 });
-      this.index(request.url, tags);
+      this.pages.set(request.url, { body: payload, contentType }, tagsOf(request), startedAt);
       return payload;
     });
   }
