@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -17,6 +16,7 @@ import { ProblemFilter, sendProblem } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
 import { Invalidations } from './core/cluster/invalidations';
 import { GuestCache } from './core/http/guest-cache';
+import { installSecurityHeaders } from './core/http/security-headers';
 import { installInputGuard } from './core/http/input-guard';
 import { recordRoutes, setupOpenApi } from './core/http/openapi';
 import { installMetrics, startMetricsListener } from './core/http/metrics';
@@ -98,7 +98,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       'request',
     );
   });
-  await app.register(helmet, {
+  installSecurityHeaders(fastify, {
     // The JSON API needs no CSP relaxations; the Swagger UI page needs its inline bootstrap.
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
