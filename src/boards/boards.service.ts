@@ -55,7 +55,13 @@ const BOARD_CACHE_TTL_MS = 5_000;
 
 @Injectable()
 export class BoardsService {
-  private readonly cache = new LRUCache<string, BoardRow>({ max: 10_000, ttl: BOARD_CACHE_TTL_MS });
+  /** Board rows by id: at most 10,000 and 4 MB. */
+  private readonly cache = new LRUCache<string, BoardRow>({
+    max: 10_000,
+    maxSize: 4 * 1024 * 1024,
+    sizeCalculation: (r) => 300 + 2 * (r.slug.length + r.name.length + r.description.length),
+    ttl: BOARD_CACHE_TTL_MS,
+  });
 
   constructor(
     private readonly db: Db,

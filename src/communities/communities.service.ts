@@ -25,7 +25,13 @@ const SETTINGS_CACHE_TTL_MS = 5_000;
 
 @Injectable()
 export class CommunitiesService implements CommunityRoleResolver {
-  private readonly settingsCache = new LRUCache<string, CommunitySettings>({ max: 10_000, ttl: SETTINGS_CACHE_TTL_MS });
+  /** At most 10,000 communities' settings and 4 MB. */
+  private readonly settingsCache = new LRUCache<string, CommunitySettings>({
+    max: 10_000,
+    maxSize: 4 * 1024 * 1024,
+    sizeCalculation: (s) => 64 + 40 * Object.keys(s).length,
+    ttl: SETTINGS_CACHE_TTL_MS,
+  });
 
   constructor(
     private readonly db: Db,

@@ -47,7 +47,12 @@ export class SessionsService implements AccessTokenVerifier {
    * instances through the invalidation channel (Redis) a moment later. Without Redis, other instances
    * could accept a revoked token for up to VERIFIED_TOKEN_TTL_MS.
    */
-  private readonly verified = new LRUCache<string, { actor: Actor; until: number }>({ max: 100_000, ttl: VERIFIED_TOKEN_TTL_MS });
+  private readonly verified = new LRUCache<string, { actor: Actor; until: number }>({
+    max: 100_000,
+    maxSize: 16 * 1024 * 1024, // about 50,000 tokens; the others are verified by the database on each request
+    sizeCalculation: () => 320,
+    ttl: VERIFIED_TOKEN_TTL_MS,
+  });
   /** Bumped by every session change: a verification that overlapped one is not cached (it may have read the old state). */
   private sessionChanges = 0;
   private readonly maxLifetimeSeconds: number;

@@ -8,7 +8,7 @@
  * listener, not Linux): the line then says n/a for it. Figures are in MB (10^6 bytes), like the issue's.
  * Nothing forces a garbage collection first: the heap is what the server holds at that moment.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 export interface MemorySample {
   label: string;
@@ -94,7 +94,32 @@ export class MemoryProbe {
     };
     this.samples.push(s);
     process.stderr.write(`memory after ${label}: ${formatSample(s)}\n`);
+    if (process.env.BENCH_HEAP_SNAPSHOTS) await this.heapSnapshot(label);
     return s;
+  }
+
+  /**
+   * BENCH_HEAP_SNAPSHOTS=1 with BENCH_SERVER_NODE_ARGS=--heapsnapshot-signal=SIGUSR2: the server writes a
+   * heap snapshot (into the working directory) after each sample, to compare in Chrome's DevTools.
+   */
+  private async heapSnapshot(label: string): Promise<void> {
+    if (!this.pid) return;
+    const before = new Set(readdirSync('.').filter((f) => f.endsWith('.heapsnapshot')));
+    process.kill(this.pid, 'SIGUSR2');
+    for (let waited = 0; waited < 120_000; waited += 500) {
+      await new Promise((r) => setTimeout(r, 500));
+      const written = readdirSync('.').find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      // V8 writes the file in one go; a size that stops changing means it is done.
+      if (written) {
+        const size = statSync(written).size;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (statSync(written).size === size && size > 0) {
+          process.stderr.write(`heap snapshot after ${label}: ${written}\n`);
+          return;
+        }
+      }
+    }
+    process.stderr.write(`! no heap snapshot after ${label} (start the server with --heapsnapshot-signal=SIGUSR2)\n`);
   }
 
   /** The table of every sample so far, for the report (stdout). */

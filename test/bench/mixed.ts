@@ -31,6 +31,8 @@ export interface MixedSettings {
   writeRate: number;
   /** How many times the whole phase runs (memory after each: does it grow?). */
   runs: number;
+  /** Seconds idle after each run before memory is sampled again. */
+  settleSeconds: number;
 }
 
 export const MIXED_POSTS_PER_THREAD = 20;
@@ -51,6 +53,7 @@ export function readMixedSettings(env: Record<string, string | undefined> = proc
     communities: intEnv(env, 'BENCH_MIXED_COMMUNITIES', 10, 2),
     writeRate: intEnv(env, 'BENCH_MIXED_WRITE_RATE', 20, 1),
     runs: intEnv(env, 'BENCH_MIXED_RUNS', 1, 1),
+    settleSeconds: intEnv(env, 'BENCH_MIXED_SETTLE', 10, 0),
   };
 }
 
@@ -295,7 +298,11 @@ export async function runMixedPhase(ctx: SeededContext, settings: BenchSettings,
       process.stderr.write(`${label}${row.name}: ${settings.warmup} s warm-up + ${settings.duration} s...\n`);
       results.push(await runRow(world, row, s, settings, ctx, 1000 * run + i));
     }
-    const sample = await memory.sample(s.runs > 1 ? `mixed phase, run ${run}` : 'mixed phase');
+    const sampleLabel = s.runs > 1 ? `mixed phase, run ${run}` : 'mixed phase';
+    const sample = await memory.sample(sampleLabel);
+    // And once the load is gone (V8 gives pages back after a while idle): what the server holds between bursts.
+    await new Promise((r) => setTimeout(r, s.settleSeconds * 1000));
+    await memory.sample(`${sampleLabel} + ${s.settleSeconds} s idle`);
     const seconds = (Date.now() - (run === 1 ? phaseStarted : runStarted)) / 1000;
     const spreadNote = spread ? `; spread rows: community k mod ${world.communities.length} (community 1 gets 1/${world.communities.length} of the writes)` : '';
     const out = [

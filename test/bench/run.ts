@@ -29,7 +29,7 @@
  *   BENCH_LATENCY_CONNECTIONS (default 4)
  *   BENCH_THREADS (default 1000)  BENCH_POSTS (default 20000)  BENCH_QUESTIONS (default 100000; 0 skips Q&A)
  *   BENCH_LARGE_POSTS (default 1000000; 0 skips)
- *   BENCH_MIXED_THREADS (default 200)  BENCH_MIXED_COMMUNITIES (default 10)  BENCH_MIXED_WRITE_RATE (default 20)  BENCH_MIXED_RUNS (default 1)
+ *   BENCH_MIXED_THREADS (default 200)  BENCH_MIXED_COMMUNITIES (default 10)  BENCH_MIXED_WRITE_RATE (default 20)  BENCH_MIXED_RUNS (default 1)  BENCH_MIXED_SETTLE (default 10 s idle before memory is sampled again)
  */
 import { Client } from 'pg';
 import { analyzeTables } from '../support/seed';

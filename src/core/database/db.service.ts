@@ -57,13 +57,18 @@ export class Db {
     }
   }
 
+  /** Statement names by SQL text: at most 10,000 texts and 4 MB of them (the rest are hashed on each use). */
   private readonly statementNames = new Map<string, string>();
+  private statementBytes = 0;
 
   private statementName(sql: string): string {
     let name = this.statementNames.get(sql);
     if (!name) {
       name = `h${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-      if (this.statementNames.size < 10_000) this.statementNames.set(sql, name);
+      if (this.statementNames.size < 10_000 && this.statementBytes + sql.length <= 4 * 1024 * 1024) {
+        this.statementNames.set(sql, name);
+        this.statementBytes += sql.length + 64;
+      }
     }
     return name;
   }
