@@ -27,7 +27,6 @@ describe('configuration', () => {
       corsOrigins: null,
       trustProxy: false,
       guestCacheSeconds: 10,
-      searchRecentPosts: 20000,
       searchesPerIpPerMinute: 60,
       metricsPort: null,
       metricsToken: null,
@@ -51,7 +50,6 @@ describe('configuration', () => {
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       CORS_ORIGINS: 'https://a.example.com,https://b.example.com',
       GUEST_CACHE_SECONDS: '0',
-      SEARCH_RECENT_POSTS: '500',
       SEARCHES_PER_IP_PER_MINUTE: '9',
       METRICS_PORT: '9100',
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
@@ -72,7 +70,6 @@ describe('configuration', () => {
         webhookAllowPrivateNetworks: true,
         corsOrigins: ['https://a.example.com', 'https://b.example.com'],
         guestCacheSeconds: 0,
-        searchRecentPosts: 500,
         searchesPerIpPerMinute: 9,
         metricsPort: 9100,
         metricsToken: 'a-metrics-token-of-32-characters',
@@ -100,7 +97,6 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS/],
     [{ GUEST_CACHE_SECONDS: '-1' }, /GUEST_CACHE_SECONDS/],
     [{ GUEST_CACHE_SECONDS: '3601' }, /GUEST_CACHE_SECONDS/],
-    [{ SEARCH_RECENT_POSTS: '0' }, /SEARCH_RECENT_POSTS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,5 +1,5 @@
 import { Cursors } from '../src/core/pagination/cursors';
-import { CURSORS } from '../src/threads/thread-cursors';
+import { SEARCH_CURSOR } from '../src/search/search.service';
 /**
  * Regression tests for the security review (issue 25): photos of private boards and deleted posts
  * (finding 2), duplicates pointing at less visible threads (7), metrics off the public listener (8),
@@ -183,17 +183,19 @@ describe('security: who may fetch a photo, duplicates, search depth', () => {
     beforeAll(async () => {
       searchBoard = await createBoard(t.http, admin.accessToken, slug, { slug: 'deep' });
       const thread = await createThread(t.http, member.accessToken, searchBoard.id, { title: 'Zephyr fans', body: 'zephyr' });
-      // More matches than the cap, written directly (through HTTP this would take a minute).
+      // More matching threads than the cap (search answers one hit per thread), written directly (through HTTP this would take a minute).
       await db.query(
-        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html)
-         SELECT $1, $2, $3, g, $4, 'member', 'zephyr number ' || g, '<p>zephyr</p>' FROM generate_series(2, $5::int) g`,
-        [thread.id, thread.communityId, searchBoard.id, member.id, MATCHES],
+        `WITH t AS (
+           INSERT INTO threads (community_id, board_id, author_id, title, post_seq, last_poster_id)
+           SELECT $1, $2, $3, 'Zephyr number ' || g, 1, $3 FROM generate_series(2, $4::int) g RETURNING id, title)
+         INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html)
+         SELECT t.id, $1, $2, 1, $3, 'member', t.title, '<p>zephyr</p>' FROM t`,
+        [thread.communityId, searchBoard.id, member.id, MATCHES],
       );
-      await db.query('UPDATE threads SET post_seq = $2, reply_count = $2 - 1 WHERE id = $1', [thread.id, MATCHES]);
     });
     const search = (query: string) => t.http.get(`/api/v1/communities/${slug}/search?q=zephyr&board=${searchBoard.id}&${query}`);
     // Cursors are signed: these are made with the server's own key, as the server would make them.
-    const cursorAt = (offset: number) => t.app.get(Cursors).encode(CURSORS.search, [offset]);
+    const cursorAt = (offset: number) => t.app.get(Cursors).encode(SEARCH_CURSOR, [offset]);
 
     it('pages through the first 1,000 results only', async () => {
       const seen = new Set<string>();

@@ -1,43 +1,14 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiTooManyRequestsResponse, IntersectionType } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { Actor } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
 import { OptionalActor } from '../core/auth/decorators';
-import { Page, PageQueryDto } from '../core/pagination/pagination';
-import { PostView, TagSkuFilterDto, ThreadView } from '../threads/dto/threads.dto';
+import { Page } from '../core/pagination/pagination';
+import { SearchHitView, SearchPageView, SearchQueryDto, SuggestionsView, SuggestionView, SuggestQueryDto } from './dto/search.dto';
 import { SearchService } from './search.service';
 
-export class SearchQueryDto extends IntersectionType(PageQueryDto, TagSkuFilterDto) {
-  @ApiProperty({ description: 'Web-search syntax: words, "quoted phrases", -excluded, or', maxLength: 200 })
-  @IsString()
-  @Matches(/\S/, { message: 'q must not be blank' })
-  @MaxLength(200)
-  q: string;
-
-  @ApiPropertyOptional({ description: 'Board id' })
-  @IsOptional()
-  @IsUUID('all')
-  board?: string;
-
-}
-
-class SearchHitView {
-  @ApiProperty({ type: ThreadView }) thread: ThreadView;
-  @ApiProperty({ type: PostView }) post: PostView;
-  @ApiProperty({ description: 'HTML-escaped excerpt with matches in <mark>' }) snippet: string;
-}
-
-class SearchPageView {
-  @ApiProperty({ type: [SearchHitView] }) items: SearchHitView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
-}
-
-/**
- * Full-text search over thread titles and post bodies. The index is the threads module's generated
- * tsvector on posts (GIN); this module is its HTTP face and applies the caller's board visibility.
- */
+/** Full-text search and title suggestions over the boards the caller can see. */
 @ApiTags('search')
 @Controller()
 export class SearchController {
@@ -45,7 +16,7 @@ export class SearchController {
 
   @Public()
   @Get('communities/:slug/search')
-  @ApiOkResponse({ type: SearchPageView, description: 'Ranked hits from boards the caller can see; pages reach the first 1,000 hits' })
+  @ApiOkResponse({ type: SearchPageView, description: 'One hit per thread, ranked by relevance (FAQ first); pages reach the first 1,000 hits' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (SEARCHES_PER_IP_PER_MINUTE)' })
   search(
     @OptionalActor() actor: Actor | null,
@@ -54,5 +25,18 @@ export class SearchController {
     @Query() query: SearchQueryDto,
   ): Promise<Page<SearchHitView>> {
     return this.searches.search(actor, request.ip, slug, query);
+  }
+
+  @Public()
+  @Get('communities/:slug/search/suggest')
+  @ApiOkResponse({ type: SuggestionsView, description: 'Up to 8 thread titles close to what was typed, nearest first (for "did you mean an existing question?")' })
+  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (5 x SEARCHES_PER_IP_PER_MINUTE)' })
+  suggest(
+    @OptionalActor() actor: Actor | null,
+    @Req() request: FastifyRequest,
+    @Param('slug') slug: string,
+    @Query() query: SuggestQueryDto,
+  ): Promise<Page<SuggestionView>> {
+    return this.searches.suggest(actor, request.ip, slug, query);
   }
 }

@@ -1,12 +1,20 @@
 import { Module } from '@nestjs/common';
+import { BoardsModule } from '../boards/boards.module';
 import { CommunitiesModule } from '../communities/communities.module';
 import { ThreadsModule } from '../threads/threads.module';
+import { PgSearchIndex } from './pg-search-index';
+import { SEARCH_INDEX } from './search-index';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
 
+/**
+ * Search: its own index (search_threads, search_posts; see SearchIndex for the seam a dedicated
+ * engine would plug into), fed by its migration's triggers; threads and posts are read through the
+ * threads module's SearchSourceService.
+ */
 @Module({
-  imports: [CommunitiesModule, ThreadsModule],
+  imports: [CommunitiesModule, BoardsModule, ThreadsModule],
   controllers: [SearchController],
-  providers: [SearchService],
+  providers: [SearchService, { provide: SEARCH_INDEX, useClass: PgSearchIndex }],
 })
 export class SearchModule {}

@@ -11,7 +11,6 @@ import { CommunitiesService } from '../communities/communities.service';
 import { AttachmentsService } from './attachments.service';
 import { CreatePostDto, PostView, ReactionKind } from './dto/threads.dto';
 import { PostingRulesService } from './posting-rules.service';
-import { SearchRecentPruner } from './search-recent.pruner';
 import { postPageBytes, SharedPages } from './shared-pages';
 import { ThreadAccessService } from './thread-access.service';
 import { CURSORS } from './thread-cursors';
@@ -36,7 +35,6 @@ export class PostsService {
     private readonly events: EventsService,
     private readonly communities: CommunitiesService,
     private readonly attachments: AttachmentsService,
-    private readonly searchRecent: SearchRecentPruner,
     private readonly access: ThreadAccessService,
     private readonly rules: PostingRulesService,
     private readonly views: ThreadViewsService,
@@ -162,7 +160,6 @@ export class PostsService {
       return post;
     };
     const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
-    this.searchRecent.posted(thread.community_id);
     if (attachmentIds.length) return (await this.views.postsByIds(actor, [post.id], role))[0];
     // Everything the view shows is known: the statement returned the row, and a new post has no reactions or votes.
     const [view] = await this.views.postViewsOf(actor, [{ ...post, attachments_json: [], my_reactions: [], my_vote: null }]);

@@ -10,6 +10,4 @@ export const CURSORS = {
   unanswered: cursorKind<[string, string]>('threads:unanswered', 'timestamp', 'uuid'),
   posts: cursorKind<[number]>('posts:oldest', 'int'),
   postsByScore: cursorKind<[number, number, number]>('posts:score', 'int', 'int', 'int'),
-  /** Search pages by offset into the ranked hits (at most the first 1,000). */
-  search: cursorKind<[number]>('search', 'int'),
 };

@@ -1,4 +1,3 @@
-import { SharedPages } from './shared-pages';
 import { Module } from '@nestjs/common';
 import { BoardsModule } from '../boards/boards.module';
 import { CommunitiesModule } from '../communities/communities.module';
@@ -7,9 +6,9 @@ import { AttachmentsService } from './attachments.service';
 import { PostingRulesService } from './posting-rules.service';
 import { PostsService } from './posts.service';
 import { QuestionsService } from './questions.service';
-import { SearchRecentPruner } from './search-recent.pruner';
+import { SearchSourceService } from './search-source.service';
+import { SharedPages } from './shared-pages';
 import { ThreadAccessService } from './thread-access.service';
-import { ThreadSearchService } from './thread-search.service';
 import { ThreadViewsService } from './thread-views.service';
 import { ThreadsController } from './threads.controller';
 import { ThreadsService } from './threads.service';
@@ -17,8 +16,9 @@ import { ThreadsService } from './threads.service';
 /**
  * Threads and posts. One job per service: ThreadsService (threads and board lists), PostsService
  * (a thread's posts, replies, edits, deletion, reactions), ThreadAccessService (who may see what),
- * PostingRulesService (cooldowns, link limit, rendering), ThreadViewsService (the read model),
- * ThreadSearchService (the full-text index), QuestionsService (Q&A state, for the qa module) and
+ * PostingRulesService (cooldowns, link limit, rendering), ThreadViewsService (the read model), SharedPages
+ * (the pages members and guests share),
+ * SearchSourceService (what the search module reads), QuestionsService (Q&A state, for the qa module) and
  * AttachmentsService (photos). Other modules use the exported ones.
  */
 @Module({
@@ -31,11 +31,10 @@ import { ThreadsService } from './threads.service';
     PostingRulesService,
     ThreadViewsService,
     SharedPages,
-    ThreadSearchService,
+    SearchSourceService,
     AttachmentsService,
     QuestionsService,
-    SearchRecentPruner,
   ],
-  exports: [ThreadsService, ThreadSearchService, QuestionsService],
+  exports: [ThreadsService, SearchSourceService, QuestionsService],
 })
 export class ThreadsModule {}

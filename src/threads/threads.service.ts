@@ -12,7 +12,6 @@ import { CommunitiesService } from '../communities/communities.service';
 import { AttachmentsService } from './attachments.service';
 import { CreateThreadDto, ThreadView } from './dto/threads.dto';
 import { PostingRulesService } from './posting-rules.service';
-import { SearchRecentPruner } from './search-recent.pruner';
 import { ThreadAccessService } from './thread-access.service';
 import { CURSORS } from './thread-cursors';
 import { tagAndSkuFilters, THREAD_COLUMNS, ThreadRow } from './thread-rows';
@@ -33,7 +32,6 @@ export class ThreadsService {
     private readonly boards: BoardsService,
     private readonly communities: CommunitiesService,
     private readonly attachments: AttachmentsService,
-    private readonly searchRecent: SearchRecentPruner,
     private readonly access: ThreadAccessService,
     private readonly rules: PostingRulesService,
     private readonly views: ThreadViewsService,
@@ -57,9 +55,9 @@ export class ThreadsService {
         [board.communityId, board.id, actor.userId, dto.title, tags, skus, board.kind],
       );
       const [post] = await this.db.query<{ id: string }>(
-        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title)
-         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) RETURNING id`,
-        [thread.id, board.communityId, board.id, actor.userId, role, dto.body, rendered.html, dto.title],
+        `INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7) RETURNING id`,
+        [thread.id, board.communityId, board.id, actor.userId, role, dto.body, rendered.html],
       );
       await this.db.query('UPDATE threads SET first_post_id = $2 WHERE id = $1', [thread.id, post.id]);
       const attached = await this.attachments.attach(actor, board.communityId, post.id, dto.attachmentIds ?? []);
@@ -81,7 +79,6 @@ export class ThreadsService {
       );
       return thread.id;
     });
-    this.searchRecent.posted(board.communityId);
     return this.getThread(actor, threadId);
   }
 

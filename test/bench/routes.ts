@@ -106,8 +106,7 @@ export async function seedWithProgress(
 
 const bearer = (token: unknown) => ({ authorization: `Bearer ${String(token)}` });
 type Rotation = Array<{ path: string; headers: Record<string, string>; body: string }>;
-// The replies read like the seeded posts, so the newest posts, which search ranks first, read like the rest.
-/** Reply bodies like the seeded posts' (so recent posts, which search ranks first, read like the rest), one per topic in turn. */
+/** Reply bodies like the seeded posts' (so the newest posts read like the rest), one per topic in turn. */
 const replyBodies = (n: number) => {
   const random = seededRandom(7);
   return Array.from({ length: n }, (_, k) => ({ body: JSON.stringify({ body: sampleBody(k, random) }) }));
@@ -161,7 +160,7 @@ export const routes: BenchRoute[] = [
     rerunAtScale: true,
   },
   // Two words that co-occur in about 1.5% of the seeded posts, as a guest; before the replies, so it searches
-  // the seeded board as seeded (the replies' posts enter search's recent tier, trimmed by the server every few seconds).
+  // the seeded board as seeded. test/bench/search.ts measures common and rare words and suggestions at both sizes.
   {
     name: ROUTE.search,
     method: 'GET',

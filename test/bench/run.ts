@@ -52,6 +52,7 @@ import {
 } from './harness';
 import { MemoryProbe } from './memory';
 import { mixedFailed, readMixedSettings, runMixedPhase } from './mixed';
+import { runSearchPhase, SearchPhase, searchReport } from './search';
 import { scaleRatios, targetsReport } from './targets';
 import { ADMIN, QA_SKU, QaSeeded, qaRoutes, ROUTE, routes, seed, SeededContext, seedQa, seedWithProgress } from './routes';
 
@@ -229,6 +230,7 @@ async function main(): Promise<number> {
   const lowLabel = `[${lowSettings.connections} connections] `;
   const low = await measure(server.baseUrl, routes.filter((r) => r.baseline || r.p95TargetMs !== undefined), ctx, lowSettings, lowLabel);
   await memory.sample(`the routes, ${lowSettings.connections} connections`);
+  const searchSmall = await runSearchPhase(ctx, settings, (name) => !only || only.test(name), 'small');
 
   let qa: QaSeeded | null = null;
   if (sizes.questions > 0) {
@@ -268,6 +270,7 @@ async function main(): Promise<number> {
   });
 
   let large: RouteResult[] | null = null;
+  let searchLarge: SearchPhase | null = null;
   let largeLabel = '';
   if (sizes.largePosts > 0) {
     const before = await boardCounts(scratch.url, ctx.boardId);
@@ -298,6 +301,7 @@ async function main(): Promise<number> {
     const again = routes.filter((r) => r.baseline || r.rerunAtScale);
     large = await measure(server.baseUrl, again, ctx, settings, `[${largeLabel}] `);
     await memory.sample(`${largeLabel} posts`);
+    searchLarge = await runSearchPhase(ctx, settings, (name) => !only || only.test(name), largeLabel);
     printTable(large, settings, {
       title: `board with ${n(after.posts)} posts in ${n(after.threads)} threads (${seedNote})`,
       omitMachine: true,
@@ -323,12 +327,14 @@ async function main(): Promise<number> {
     ...memory.table(),
     '',
     ...targetsReport(small, large, largeLabel, low, latencyTargets, lowSettings.connections),
+    ...searchReport(searchSmall, searchLarge),
     '',
     `total run time ${((Date.now() - runStarted) / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(report.join('\n') + '\n');
 
-  const failed = [...[...small, ...low, ...(large ?? [])].filter(failedRun), ...mixed.filter(mixedFailed)];
+  const searchRuns = [searchSmall, searchLarge].flatMap((p) => p?.results ?? []);
+  const failed = [...[...small, ...low, ...(large ?? []), ...searchRuns].filter(failedRun), ...mixed.filter(mixedFailed)];
   if (failed.length) process.stderr.write(`FAILED: ${[...new Set(failed.map((r) => r.name))].join(', ')} had errors or no response\n`);
   return failed.length ? 1 : 0;
 }

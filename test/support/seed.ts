@@ -9,7 +9,7 @@
  * The community and board are created if missing, with 20 author accounts (no password: they cannot
  * log in) who become members. The rows keep the invariants the app relies on (see ThreadsService):
  * posts numbered 1..n per thread, threads.post_seq = n, reply_count = n - 1, last_post_at and
- * last_poster_id from the last post, first_post_id set, search_title on first posts. No outbox events
+ * last_poster_id from the last post, first_post_id set; then search's index is filled (search_reindex). No outbox events
  * are written, so event consumers never hear about seeded content.
  *
  * Bodies are built from a fixed vocabulary: 20 product topics (coffee grinder, blender, kettle, ...) of
@@ -25,7 +25,6 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
-import { DEFAULT_SEARCH_RECENT_POSTS } from '../../src/core/config/config';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -157,12 +156,11 @@ const THREADS_SQL = `
          (SELECT $17::uuid[] AS authors, cardinality($17::uuid[]) AS n_authors) a`;
 
 const POSTS_SQL = `
-  INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title, created_at)
+  INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, created_at)
   SELECT CASE WHEN k = 1 THEN t.first_post_id ELSE gen_random_uuid() END,
          t.id, t.community_id, t.board_id, k,
          a.authors[1 + ((u.j * 7 + k * 3) % a.n_authors)],
          'member', x.body, '<p>' || x.body || E'</p>\\n',
-         CASE WHEN k = 1 THEN t.title END,
          to_timestamp(extract(epoch FROM t.created_at)::float8 + ($4::float8 - extract(epoch FROM t.created_at)::float8) * ((k - 1)::float8 / t.post_seq))
     FROM unnest($1::uuid[], $2::int[]) AS u(id, j)
     JOIN threads t ON t.id = u.id
@@ -235,7 +233,7 @@ export async function seedBoard(databaseUrl: string, opts: SeedBoardOptions): Pr
       threadIds.push(...ids);
       opts.onProgress?.(done, posts);
     }
-    await refreshSearchRecent(client, opts.communityId, triggersOff);
+    await reindexSearch(client, opts.communityId, triggersOff);
   } finally {
     await client.end();
   }
@@ -376,8 +374,8 @@ const QUESTIONS_SQL = `
       FROM q
   ),
   ins_questions AS (
-    INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, search_title, created_at)
-    SELECT q.first_post_id, q.id, $1::uuid, $2::uuid, 1, q.asker_id, 'member', q.question_body, '<p>' || q.question_body || E'</p>\\n', q.title, q.tc
+    INSERT INTO posts (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, created_at)
+    SELECT q.first_post_id, q.id, $1::uuid, $2::uuid, 1, q.asker_id, 'member', q.question_body, '<p>' || q.question_body || E'</p>\\n', q.tc
       FROM q
   ),
   ins_answers AS (
@@ -461,7 +459,7 @@ export async function seedQuestions(databaseUrl: string, opts: SeedQuestionsOpti
       result.threadIds.push(...ids);
       opts.onProgress?.(j0 + js.length, questions);
     }
-    await refreshSearchRecent(client, opts.communityId, triggersOff);
+    await reindexSearch(client, opts.communityId, triggersOff);
   } finally {
     await client.end();
   }
@@ -544,11 +542,11 @@ export async function ensureBoard(
 }
 
 /** The tables the seeds write: what analyzeTables processes by default. */
-export const SEEDED_TABLES: readonly string[] = ['threads', 'posts', 'answer_acceptances', 'search_recent'];
+export const SEEDED_TABLES: readonly string[] = ['threads', 'posts', 'answer_acceptances', 'search_threads', 'search_posts'];
 
 /**
- * Bulk loads skip the triggers (search_recent's, and the foreign-key checks: the seed writes consistent
- * rows) when the role may (a superuser); refreshSearchRecent() then fills the recent tier in one go.
+ * Bulk loads skip the triggers (search's index, and the foreign-key checks: the seed writes consistent
+ * rows) when the role may (a superuser); reindexSearch() then fills search's index in one go.
  * Returns whether they are off.
  */
 async function bulkLoadMode(client: Client): Promise<boolean> {
@@ -558,10 +556,11 @@ async function bulkLoadMode(client: Client): Promise<boolean> {
   );
 }
 
-/** Search's recent tier for the community: its newest posts, as the server's pruner leaves it (SEARCH_RECENT_POSTS by default). */
-async function refreshSearchRecent(client: Client, communityId: string, triggersOff: boolean): Promise<void> {
-  if (triggersOff) await client.query('SET session_replication_role = DEFAULT');
-  await client.query('SELECT search_recent_refresh($1, $2)', [communityId, DEFAULT_SEARCH_RECENT_POSTS]);
+/** Search's index for the community (search_threads, search_posts): set-based, for what the triggers did not see. */
+async function reindexSearch(client: Client, communityId: string, triggersOff: boolean): Promise<void> {
+  if (!triggersOff) return;
+  await client.query('SET session_replication_role = DEFAULT');
+  await client.query('SELECT search_reindex($1)', [communityId]);
 }
 
 /**

@@ -100,9 +100,6 @@ class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IntRange(0, 3600)
   GUEST_CACHE_SECONDS?: number;
 
-  @Transform(toInt) @IsOptional() @IntRange(1, 10_000_000)
-  SEARCH_RECENT_POSTS?: number;
-
   @Transform(toInt) @IsOptional() @IntRange(0, 65535)
   METRICS_PORT?: number;
 
@@ -134,8 +131,6 @@ export interface AppConfig {
   trustProxy: boolean;
   /** How long a guest's page may be served from the guest cache at most (0: no cache); writes clear it at once. */
   guestCacheSeconds: number;
-  /** Search ranks matches among a community's this many newest posts before older ones. */
-  searchRecentPosts: number;
   /** Prometheus metrics on their own listener (METRICS_PORT); null: no metrics listener. */
   metricsPort: number | null;
   /** When set, `/metrics` is also served on the public listener to `Authorization: Bearer <token>` only. */
@@ -145,9 +140,6 @@ export interface AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
-
-/** Search ranks a community's this many newest posts first (SEARCH_RECENT_POSTS). */
-export const DEFAULT_SEARCH_RECENT_POSTS = 20_000;
 
 export class ConfigError extends Error {}
 
@@ -187,7 +179,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: !vars.CORS_ORIGINS ? null : vars.CORS_ORIGINS === '*' ? '*' : vars.CORS_ORIGINS.split(','),
     trustProxy: vars.TRUST_PROXY ?? false,
     guestCacheSeconds: vars.GUEST_CACHE_SECONDS ?? 10,
-    searchRecentPosts: vars.SEARCH_RECENT_POSTS ?? DEFAULT_SEARCH_RECENT_POSTS,
     metricsPort: vars.METRICS_PORT ?? null,
     metricsToken: vars.METRICS_TOKEN ?? null,
     sessionMaxDays: vars.SESSION_MAX_DAYS ?? 90,
@@ -214,7 +205,6 @@ const KEYS = [
   'CORS_ORIGINS',
   'TRUST_PROXY',
   'GUEST_CACHE_SECONDS',
-  'SEARCH_RECENT_POSTS',
   'METRICS_PORT',
   'METRICS_TOKEN',
   'SESSION_MAX_DAYS',

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { Extension, PGlite } from '@electric-sql/pglite';
 import { DataSource, DataSourceOptions, EntitySchema, MigrationExecutor, MixedList, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { createPgliteDriver } from './pglite-driver';
@@ -10,6 +10,10 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   close(): Promise<void>;
 }
+
+// Required, not imported: TypeScript's `node` module resolution does not read the package's exports map (Node does).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension };
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;
@@ -54,6 +58,8 @@ export async function openDatabase(opts: {
   const pglite = await PGlite.create(inMemory ? undefined : `${opts.dataDir}/pg`, {
     // Same value shapes as node-postgres: int8 and numeric as strings.
     parsers: { 20: (v: string) => v, 1700: (v: string) => v },
+    // Trigram matching for search suggestions (the migrations run CREATE EXTENSION pg_trgm).
+    extensions: { pg_trgm },
   });
   const dataSource = new DataSource({
     ...common,

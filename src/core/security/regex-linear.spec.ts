@@ -68,7 +68,7 @@ const USER_INPUT: UserInputPattern[] = [
   { file: 'src/threads/dto/threads.dto.ts', regex: TAG, input: 'tags of threads and filters' },
   { file: 'src/threads/dto/threads.dto.ts', regex: SKU, input: 'product SKUs of threads, filters and Q&A' },
   { file: 'src/threads/dto/threads.dto.ts', regex: /\S/, input: 'bodies of threads, replies and edits', attacks: [['tabs and newlines', (n) => '\t\n'.repeat(n / 2)]] },
-  { file: 'src/search/search.controller.ts', regex: /\S/, input: 'search query' },
+  { file: 'src/search/dto/search.dto.ts', regex: /\S/, input: 'search and suggestion queries' },
   { file: 'src/communities/dto/communities.dto.ts', regex: SLUG_PATTERN, input: 'community slug' },
   { file: 'src/boards/dto/boards.dto.ts', regex: /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, input: 'board slug' },
   { file: 'src/app.ts', regex: /^[\w.:-]{1,64}$/, input: 'x-request-id header' },
@@ -83,9 +83,9 @@ const USER_INPUT: UserInputPattern[] = [
     attacks: [['timestamp + digits', (n) => '2020-01-01T00:00:00.' + '1'.repeat(n)]],
   },
   { file: 'src/threads/attachments.service.ts', regex: /^[0-9a-f]{32}\.(jpg|png|webp)$/, input: 'upload file name in the URL' },
-  { file: 'src/threads/thread-search.service.ts', regex: /[&<>"']/g, input: 'search snippets of posts', apply: 'replace', attacks: [['angles', (n) => '<'.repeat(n)]] },
-  { file: 'src/threads/thread-search.service.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
-  { file: 'src/threads/thread-search.service.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
+  { file: 'src/search/highlight.ts', regex: /[&<>"']/g, input: 'search snippets of posts', apply: 'replace', attacks: [['angles', (n) => '<'.repeat(n)]] },
+  { file: 'src/search/highlight.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
+  { file: 'src/search/highlight.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
 ];
 
 /** Patterns that never see client input, and why. */

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../core/pagination/pagination';
+import { PostView, TagSkuFilterDto, ThreadView } from '../../threads/dto/threads.dto';
+
+export class SearchQueryDto extends IntersectionType(PageQueryDto, TagSkuFilterDto) {
+  @ApiProperty({ description: 'Web-search syntax: words, "quoted phrases", -excluded, or', maxLength: 200 })
+  @IsString()
+  @Matches(/\S/, { message: 'q must not be blank' })
+  @MaxLength(200)
+  q: string;
+
+  @ApiPropertyOptional({ description: 'Board id' })
+  @IsOptional()
+  @IsUUID('all')
+  board?: string;
+
+  @ApiPropertyOptional({ enum: ['title'], description: 'title: search thread titles only' })
+  @IsOptional()
+  @IsIn(['title'])
+  in?: 'title';
+}
+
+export class SuggestQueryDto {
+  @ApiProperty({ description: 'What the member has typed so far (matched against thread titles, prefixes and typos included)', minLength: 2, maxLength: 100 })
+  @IsString()
+  @Matches(/\S/, { message: 'q must not be blank' })
+  @MinLength(2)
+  @MaxLength(100)
+  q: string;
+
+  @ApiPropertyOptional({ description: 'Board id' })
+  @IsOptional()
+  @IsUUID('all')
+  board?: string;
+}
+
+export class SearchHitView {
+  @ApiProperty({ type: ThreadView }) thread: ThreadView;
+  @ApiProperty({ type: PostView, description: "The thread's best-matching post (an accepted, official or FAQ answer first), else its first post" }) post: PostView;
+  @ApiProperty({ description: 'HTML-escaped excerpt with matches in <mark>' }) snippet: string;
+}
+
+export class SearchPageView {
+  @ApiProperty({ type: [SearchHitView] }) items: SearchHitView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class SuggestionView {
+  @ApiProperty() threadId: string;
+  @ApiProperty() title: string;
+}
+
+export class SuggestionsView {
+  @ApiProperty({ type: [SuggestionView], maxItems: 8 }) items: SuggestionView[];
+  @ApiProperty({ nullable: true, type: String, description: 'Always null: one short list' }) nextCursor: string | null;
+}
