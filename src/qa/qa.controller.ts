@@ -28,6 +28,7 @@ export class QaController {
   }
 
   @Post('threads/:threadId/accept')
+  @GuestCacheEffect('events') // answer.accepted names the thread and board
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'The asker or a moderator; may be changed later' })
@@ -36,6 +37,7 @@ export class QaController {
   }
 
   @Post('posts/:postId/official')
+  @GuestCacheEffect('events') // answer.official names the thread and board
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: "Staff: the brand's official answer" })
@@ -44,6 +46,7 @@ export class QaController {
   }
 
   @Delete('posts/:postId/official')
+  @GuestCacheEffect('events')
   @ApiBearerAuth()
   @ApiOkResponse({ type: ThreadView, description: 'Staff: no longer the official answer' })
   unmarkOfficial(@CurrentActor() actor: Actor, @PostId() postId: string): Promise<ThreadView> {
