@@ -31,6 +31,7 @@ describe('configuration', () => {
       metricsPort: null,
       metricsToken: null,
       sessionMaxDays: 90,
+      heapGrowingPercent: 50,
     });
   });
 
@@ -54,6 +55,7 @@ describe('configuration', () => {
       METRICS_PORT: '9100',
       METRICS_TOKEN: 'a-metrics-token-of-32-characters',
       SESSION_MAX_DAYS: '30',
+      HEAP_GROWING_PERCENT: '0',
     });
     expect(config).toEqual(
       expect.objectContaining({
@@ -74,6 +76,7 @@ describe('configuration', () => {
         metricsPort: 9100,
         metricsToken: 'a-metrics-token-of-32-characters',
         sessionMaxDays: 30,
+        heapGrowingPercent: 0,
       }),
     );
   });
@@ -82,6 +85,7 @@ describe('configuration', () => {
     [{ PORT: 'abc' }, /PORT .*integer.*\(got "abc"\)/],
     [{ PORT: '70000' }, /PORT .*65535/],
     [{ SESSION_MAX_DAYS: '0' }, /SESSION_MAX_DAYS .*from 1 to 3650/],
+    [{ HEAP_GROWING_PERCENT: '500' }, /HEAP_GROWING_PERCENT .*from 0 to 400/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters \(got "\*\*\*"\)/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis/],

@@ -108,6 +108,9 @@ class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IntRange(1, 3650)
   SESSION_MAX_DAYS?: number;
+
+  @Transform(toInt) @IsOptional() @IntRange(0, 400)
+  HEAP_GROWING_PERCENT?: number;
 }
 
 export interface AppConfig {
@@ -137,6 +140,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Absolute session lifetime in days, whatever the refreshes (SESSION_MAX_DAYS, default 90). */
   sessionMaxDays: number;
+  /** V8's old-space growing factor, 1 + this/100 (0: V8's own heuristics); applied by main.ts. */
+  heapGrowingPercent: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -182,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: vars.METRICS_PORT ?? null,
     metricsToken: vars.METRICS_TOKEN ?? null,
     sessionMaxDays: vars.SESSION_MAX_DAYS ?? 90,
+    heapGrowingPercent: vars.HEAP_GROWING_PERCENT ?? 50,
   };
 }
 
@@ -208,4 +214,5 @@ const KEYS = [
   'METRICS_PORT',
   'METRICS_TOKEN',
   'SESSION_MAX_DAYS',
+  'HEAP_GROWING_PERCENT',
 ];
