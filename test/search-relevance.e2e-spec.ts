@@ -162,6 +162,13 @@ describe('search relevance', () => {
       expect(await titles('zzzzqqq')).toEqual([]);
     });
 
+    it('matches words anywhere in a title, the last as a prefix, then titles with any of the words', async () => {
+      expect((await titles('the x100 desca'))[0]).toBe('How to descale the X100');
+      expect((await titles('morning routine 12'))[0]).toBe('Morning routine 12');
+      // No title holds both words: titles with either still help the asker.
+      expect(await titles('zebra descale')).toContain('How to descale the X100');
+    });
+
     it('suggests only from boards the caller can see', async () => {
       expect(await titles('internal descale recall')).not.toContain('Internal descale recall for the X100');
       expect(await titles('internal descale recall', member.accessToken)).not.toContain('Internal descale recall for the X100');

@@ -9,7 +9,7 @@
 export interface SearchIndex {
   /** Ranked threads, one per thread, each with its best-matching post when one matches on its own. */
   query(request: SearchRequest): Promise<{ hits: IndexHit[]; more: boolean }>;
-  /** Up to `limit` thread titles close to what was typed (prefixes and typos), nearest first. */
+  /** Up to `limit` thread titles for what was typed (words anywhere in the title, the last one a prefix; then typos), best first. */
   suggest(request: SuggestRequest): Promise<Suggestion[]>;
   /** Excerpts of `texts` with the query's matches marked by \u0001 ... \u0002, in order. */
   excerpts(texts: string[], q: string): Promise<string[]>;

@@ -29,7 +29,7 @@ export class SearchController {
 
   @Public()
   @Get('communities/:slug/search/suggest')
-  @ApiOkResponse({ type: SuggestionsView, description: 'Up to 8 thread titles close to what was typed, nearest first (for "did you mean an existing question?")' })
+  @ApiOkResponse({ type: SuggestionsView, description: 'Up to 8 thread titles for what was typed, best first: titles with every word (the last one a prefix), then with any of them, then close by trigrams (typos); for "did you mean an existing question?"' })
   @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED, per IP (5 x SEARCHES_PER_IP_PER_MINUTE)' })
   suggest(
     @OptionalActor() actor: Actor | null,
