@@ -86,6 +86,8 @@ const USER_INPUT: UserInputPattern[] = [
   { file: 'src/search/highlight.ts', regex: /[&<>"']/g, input: 'search snippets of posts', apply: 'replace', attacks: [['angles', (n) => '<'.repeat(n)]] },
   { file: 'src/search/highlight.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
   { file: 'src/search/highlight.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
+  { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]+/gu, input: 'suggestion queries (their words)', apply: 'matchAll', attacks: [['a a a…', (n) => 'a '.repeat(n / 2)]] },
+  { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]$/u, input: 'suggestion queries (a word at the end?)', attacks: [['letters + space', (n) => 'a'.repeat(n - 1) + ' ']] },
 ];
 
 /** Patterns that never see client input, and why. */
