@@ -403,10 +403,13 @@ export function formatMs(ms: number): string {
  */
 export function formatTable(results: RouteResult[], baseline?: RouteResult): string {
   const base = baseline ?? results.find((r) => r.baseline) ?? results[0];
-  const header = ['name', 'route', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
-  const rows = results.map((r) => [
-    r.name,
-    `${r.method} ${r.path}`,
+  return alignedTable(['name', 'route', ...MEASURE_HEADER], results.map((r) => [r.name, `${r.method} ${r.path}`, ...measureCells(r, base)])).join('\n');
+}
+
+/** The measured columns of a result row, and their header: req/s, latencies, errors, ratio to `base`. */
+export const MEASURE_HEADER = ['req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
+export function measureCells(r: RouteResult, base: RouteResult | undefined): string[] {
+  return [
     r.reqPerSec.toFixed(1),
     formatMs(r.p50),
     formatMs(r.p90),
@@ -414,10 +417,14 @@ export function formatTable(results: RouteResult[], baseline?: RouteResult): str
     formatMs(r.p99),
     String(r.errors),
     base && base.reqPerSec > 0 ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}x` : 'n/a',
-  ]);
+  ];
+}
+
+/** A plain-text table: the first two columns left-aligned, the others right-aligned; header and rule first. */
+export function alignedTable(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
 /** ok when p97.5 (>= p95) is under the p95 target and there were no errors: a conservative verdict. */

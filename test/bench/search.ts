@@ -11,7 +11,7 @@
  * ratio (req/s over the phase's baseline, large vs small), and the targets.
  */
 import { Client } from 'pg';
-import { BenchRoute, formatMs, latencyVerdict, RouteResult, runRoute, BenchSettings, waitForDatabaseIdle } from './harness';
+import { alignedTable, BenchRoute, BenchSettings, formatMs, latencyVerdict, measureCells, MEASURE_HEADER, RouteResult, runRoute, waitForDatabaseIdle } from './harness';
 import { COMMUNITY, SeededContext } from './routes';
 
 const searchPath = (q: string) => `/api/v1/communities/${COMMUNITY.slug}/search?q=${encodeURIComponent(q)}`;
@@ -92,24 +92,11 @@ export function searchReport(small: SearchPhase | null, large: SearchPhase | nul
   const phases = [small, large].filter((p): p is SearchPhase => p !== null);
   if (!phases.length) return [];
   const lines: string[] = ['', "search and suggest at BENCH_LATENCY_CONNECTIONS (each request the next query of its row's list, as a guest)"];
-  const header = ['size', 'name', 'req/s', 'p50 ms', 'p90 ms', 'p97.5 ms', 'p99 ms', 'errors', 'vs baseline'];
   const rows = phases.flatMap((p) => {
     const base = p.results.find((r) => r.baseline);
-    return p.results.map((r) => [
-      `${p.label} (${p.posts.toLocaleString('en-US')} posts)`,
-      r.name,
-      r.reqPerSec.toFixed(1),
-      formatMs(r.p50),
-      formatMs(r.p90),
-      formatMs(r.p97_5),
-      formatMs(r.p99),
-      String(r.errors),
-      base && base.reqPerSec > 0 ? `${(r.reqPerSec / base.reqPerSec).toFixed(2)}x` : 'n/a',
-    ]);
+    return p.results.map((r) => [`${p.label} (${p.posts.toLocaleString('en-US')} posts)`, r.name, ...measureCells(r, base)]);
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
+  lines.push(...alignedTable(['size', 'name', ...MEASURE_HEADER], rows));
   for (const p of phases) {
     lines.push(`${p.label}: share of posts holding each word: ${Object.entries(p.shares).map(([w, s]) => `${w} ${(s * 100).toFixed(1)}%`).join(', ')}`);
   }
