@@ -16,13 +16,15 @@ import { ProblemFilter, sendProblem } from './core/errors/problem.filter';
 import { DEFAULT_DISPATCHER_OPTIONS, DispatcherOptions } from './core/events/event-dispatcher';
 import { Invalidations } from './core/cluster/invalidations';
 import { GuestCache } from './core/http/guest-cache';
-import { installSecurityHeaders } from './core/http/security-headers';
+import { installSecurityHeaders, PAGE_SECURITY_OPTIONS } from './core/http/security-headers';
+import { PAGE_PATHS } from './web/page-routes';
 import { installInputGuard } from './core/http/input-guard';
 import { recordRoutes, setupOpenApi } from './core/http/openapi';
 import { installMetrics, startMetricsListener } from './core/http/metrics';
 import { createLogger, PinoNestLogger } from './core/logging/logger';
 import { ENTITIES } from './core/database/entities';
 import { IdentityService } from './identity/identity.service';
+import { HearthIoAdapter } from './chat/socket-adapter';
 
 export const API_PREFIX = 'api/v1';
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -104,7 +106,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
-  });
+  }, PAGE_SECURITY_OPTIONS);
   if (config.corsOrigins) {
     app.enableCors({
       origin: config.corsOrigins === '*' ? true : config.corsOrigins,
@@ -125,6 +127,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      ...PAGE_PATHS,
     ],
   });
   app.useGlobalPipes(
@@ -139,6 +142,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useGlobalFilters(new ProblemFilter());
 
   setupOpenApi(app);
+  // socket.io shares the HTTP server and port (the chat gateway); with REDIS_URL, instances share rooms.
+  app.useWebSocketAdapter(new HearthIoAdapter(app, { redisUrl: config.redisUrl, database: config.databaseUrl ?? config.dataDir, corsOrigins: config.corsOrigins, logger }));
 
   await app.init();
 

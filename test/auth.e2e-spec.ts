@@ -16,7 +16,7 @@ describe('auth', () => {
       const res = await t.http.post('/api/v1/auth/register', { email, password: 'a long enough passphrase', displayName: '  Ada  ' });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
-        user: { id: expect.any(String), displayName: 'Ada', avatarUrl: null, email, isPlatformAdmin: false },
+        user: { id: expect.any(String), username: 'ada', displayName: 'Ada', avatarUrl: null, bio: '', email, emailVerified: false, isPlatformAdmin: false },
         accessToken: expect.stringMatching(/^hat_[A-Za-z0-9_-]{43}$/),
         refreshToken: expect.stringMatching(/^hrt_[A-Za-z0-9_-]{43}$/),
         accessTokenExpiresAt: expect.any(String),

@@ -51,7 +51,7 @@ describe('communities', () => {
       const user = await registerUser(t.http);
       const first = await t.http.post(`/api/v1/communities/${slug}/join`, undefined, { token: user.accessToken });
       expect(first.status).toBe(201);
-      expect(first.body).toEqual({ user: { id: user.id, displayName: user.displayName, avatarUrl: null }, role: 'member', joinedAt: expect.any(String) });
+      expect(first.body).toEqual({ user: { id: user.id, username: user.displayName.split(' ').join('').toLowerCase(), displayName: user.displayName, avatarUrl: null }, role: 'member', joinedAt: expect.any(String) });
       const again = await t.http.post(`/api/v1/communities/${slug}/join`, undefined, { token: user.accessToken });
       expect(again.status).toBe(200);
       expect(again.body).toEqual(first.body);
@@ -170,6 +170,9 @@ describe('communities', () => {
       pointsPendingHours: 24,
       responseTargetMinutes: 240,
       dailyPointsCap: 200,
+      editWindowMinutes: 1440,
+      segmentCoreActiveDays: 8,
+      churnQuietDays: 30,
     };
 
     it('starts from the documented defaults and merges partial updates', async () => {

@@ -17,6 +17,10 @@ describe('configuration', () => {
       redisUrl: null,
       publicUrl: 'http://localhost:3000',
       smtpUrl: null,
+      notificationEmailDelaySeconds: 60,
+      notificationSenderIntervalMs: 5000,
+      notificationEmailLeaseSeconds: 300,
+      notificationDigestIntervalSeconds: 600,
       uploadDir: './data/uploads',
       logLevel: 'info',
       registrationsPerIpPerHour: 20,
@@ -32,6 +36,13 @@ describe('configuration', () => {
       metricsToken: null,
       sessionMaxDays: 90,
       heapGrowingPercent: 50,
+      outboxRetentionDays: 7,
+      outboxPruneIntervalSeconds: 3600,
+      unattachedUploadHours: 24,
+      uploadSweepIntervalSeconds: 3600,
+      passwordResetTtlMinutes: 30,
+      passwordResetsPerIpPerHour: 20,
+      passwordResetsPerEmailPerHour: 3,
     });
   });
 

@@ -211,8 +211,10 @@ describe('event outbox', () => {
 
 describeIfPostgres('event outbox across two server instances (PostgreSQL)', () => {
   it('delivers each event once although both instances dispatch concurrently', async () => {
-    const a = await startApp();
-    const b = await startApp({ databaseUrl: a.databaseUrl! });
+    // Batches of 5 (the default is 100, one batch could take all): both instances race for every batch.
+    const options = { dispatcher: { batchSize: 5 } };
+    const a = await startApp({ options });
+    const b = await startApp({ databaseUrl: a.databaseUrl!, options });
     try {
       const tag = unique('multi');
       const delivered: Array<{ id: string; by: string }> = [];

@@ -77,7 +77,11 @@ export class CommunitiesController {
   @HttpCode(200)
   @CommunityRole('admin')
   @ApiOkResponse({ type: CommunitySettingsView, description: 'All settings after the change' })
-  updateSettings(@CurrentCommunity() community: CommunityContext, @Body() dto: UpdateCommunitySettingsDto): Promise<CommunitySettings> {
-    return this.communities.updateSettings(community.id, dto);
+  updateSettings(
+    @CurrentActor() actor: Actor,
+    @CurrentCommunity() community: CommunityContext,
+    @Body() dto: UpdateCommunitySettingsDto,
+  ): Promise<CommunitySettings> {
+    return this.communities.updateSettings(community.id, dto, actor.userId);
   }
 }

@@ -7,10 +7,12 @@ import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
 import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
 import { cursorKind, Cursors } from '../core/pagination/cursors';
+import { CommunityPolicy } from '../core/policy/community-policy';
 
 /** Members by joining time (PostgreSQL's text of it, to the microsecond), then id. */
 const MEMBERS_CURSOR = cursorKind<[string, string]>('members', 'timestamp', 'uuid');
-import { IdentityService } from '../identity/identity.service';
+import { containsPattern, IdentityService } from '../identity/identity.service';
+import { UserView } from '../identity/dto/auth.dto';
 import { CommunitiesErrors } from './communities.errors';
 import { CommunityEntity, MembershipEntity } from './community.entity';
 import { CommunitySettings, resolveSettings, UpdateCommunitySettingsDto } from './community-settings';
@@ -38,7 +40,14 @@ export class CommunitiesService implements CommunityRoleResolver {
     private readonly events: EventsService,
     private readonly identity: IdentityService,
     private readonly cursors: Cursors,
-  ) {}
+    private readonly policy: CommunityPolicy,
+  ) {
+    // A username may not equal a community slug (a new slug equal to a taken username is fine).
+    identity.reserveNames(async (keys) => {
+      const rows = await this.db.query<{ slug: string }>('SELECT slug FROM communities WHERE slug = ANY($1::text[])', [keys]);
+      return new Set(rows.map((r) => r.slug));
+    });
+  }
 
   /** Platform admins only. The creator becomes the community's first admin. */
   async create(actor: Actor, input: { slug: string; name: string; description?: string }): Promise<CommunityView> {
@@ -78,7 +87,7 @@ export class CommunitiesService implements CommunityRoleResolver {
     });
   }
 
-  async listMembers(community: CommunityContext, query: { role?: Role; limit?: number; cursor?: string }): Promise<Page<MembershipView>> {
+  async listMembers(community: CommunityContext, query: { role?: Role; q?: string; limit?: number; cursor?: string }): Promise<Page<MembershipView>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = this.cursors.decode(MEMBERS_CURSOR, query.cursor);
     const params: unknown[] = [community.id, limit + 1];
@@ -86,6 +95,10 @@ export class CommunitiesService implements CommunityRoleResolver {
     if (query.role) {
       params.push(query.role);
       where += ` AND role = $${params.length}`;
+    }
+    if (query.q) {
+      params.push(containsPattern(query.q));
+      where += ` AND ${this.identity.userMatchesSql('user_id', `$${params.length}`)}`;
     }
     if (after) {
       params.push(after[0], after[1]);
@@ -97,11 +110,17 @@ export class CommunitiesService implements CommunityRoleResolver {
       params,
     );
     const users = await this.identity.getUsers(rows.map((r) => r.user_id));
+    // Moderators see each member's trust level (moderation's, through CommunityPolicy).
+    const trust = roleAtLeast(community.role, 'moderator') ? await this.policy.trustOf(community.id, rows.slice(0, limit).map((r) => r.user_id)) : null;
     return this.cursors.page(
       MEMBERS_CURSOR,
       rows,
       limit,
-      (r) => this.toMembershipView({ userId: r.user_id, role: r.role, joinedAt: new Date(r.joined_at) }, users),
+      (r) => {
+        const view = this.toMembershipView({ userId: r.user_id, role: r.role, joinedAt: new Date(r.joined_at) }, users);
+        const level = trust?.get(r.user_id);
+        return level ? { ...view, trust: level } : view;
+      },
       (r) => [r.joined_key, r.user_id],
     );
   }
@@ -152,16 +171,29 @@ export class CommunitiesService implements CommunityRoleResolver {
     return settings;
   }
 
-  /** Merges the given settings atomically (one UPDATE), so concurrent PATCHes of different settings both stick. */
-  async updateSettings(communityId: string, patch: UpdateCommunitySettingsDto): Promise<CommunitySettings> {
+  /**
+   * Merges the given settings atomically (one UPDATE), so concurrent PATCHes of different settings both
+   * stick; settings.changed (before and after, for the audit log) commits with it.
+   */
+  async updateSettings(communityId: string, patch: UpdateCommunitySettingsDto, by?: string): Promise<CommunitySettings> {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    const [row] = await this.db.query<{ settings: Record<string, unknown> }>(
-      'UPDATE communities SET settings = settings || $2::jsonb WHERE id = $1 RETURNING settings',
-      [communityId, JSON.stringify(changes)],
-    );
-    if (!row) throw CommunitiesErrors.notFound();
+    const settings = await this.db.transaction(async () => {
+      const [row] = await this.db.query<{ settings: Record<string, unknown>; before: Record<string, unknown> }>(
+        `UPDATE communities c SET settings = c.settings || $2::jsonb FROM (SELECT settings FROM communities WHERE id = $1 FOR UPDATE) old
+          WHERE c.id = $1 RETURNING c.settings, old.settings AS before`,
+        [communityId, JSON.stringify(changes)],
+      );
+      if (!row) throw CommunitiesErrors.notFound();
+      const [before, after] = [resolveSettings(row.before), resolveSettings(row.settings)];
+      const changed = Object.keys(after).filter((k) => before[k as keyof CommunitySettings] !== after[k as keyof CommunitySettings]);
+      if (changed.length && by) {
+        const pick = (s: CommunitySettings) => Object.fromEntries(changed.map((k) => [k, s[k as keyof CommunitySettings]]));
+        await this.events.record('settings.changed', { communityId, by, before: pick(before), after: pick(after) }, communityId);
+      }
+      return after;
+    });
     this.settingsCache.delete(communityId);
-    return resolveSettings(row.settings);
+    return settings;
   }
 
   /** The caller's role in a community (platform admins: admin), or null. For the guard and for other modules. */
@@ -207,24 +239,30 @@ export class CommunitiesService implements CommunityRoleResolver {
     return row ? { role: row.role, joinedAt: new Date(row.joined_at) } : null;
   }
 
+  /** Memberships of some users (role and when they joined), by user id; non-members are left out. */
+  async memberships(communityId: string, userIds: string[]): Promise<Map<string, { role: Role; joinedAt: Date }>> {
+    if (!userIds.length) return new Map();
+    const rows = await this.db.query<{ user_id: string; role: Role; joined_at: Date }>(
+      'SELECT user_id, role, joined_at FROM memberships WHERE community_id = $1 AND user_id = ANY($2::uuid[])',
+      [communityId, userIds],
+    );
+    return new Map(rows.map((r) => [r.user_id, { role: r.role, joinedAt: new Date(r.joined_at) }]));
+  }
+
   /**
-   * Members whose handle is one of `handles`, for @mentions. A handle is the display name without
-   * whitespace, compared case-insensitively; when several members share one, the earliest to join wins.
+   * Members that `handles` name, for @mentions, as lowercase handle -> user id. A handle is a username
+   * (any letter case), or a former one nobody holds now (IdentityService.usersByHandle); it counts when
+   * the user it names is a member of the community. Display names are not handles.
    */
   async membersByHandle(communityId: string, handles: string[]): Promise<Map<string, string>> {
     const users = await this.identity.usersByHandle(handles);
     if (!users.size) return new Map();
-    const candidates = [...users.values()].flat();
     const members = await this.db.query<{ user_id: string }>(
-      'SELECT user_id FROM memberships WHERE community_id = $1 AND user_id = ANY($2::uuid[]) ORDER BY joined_at, user_id',
-      [communityId, candidates],
+      'SELECT user_id FROM memberships WHERE community_id = $1 AND user_id = ANY($2::uuid[])',
+      [communityId, [...new Set(users.values())]],
     );
-    const out = new Map<string, string>();
-    for (const [handle, ids] of users) {
-      const first = members.find((m) => ids.includes(m.user_id));
-      if (first) out.set(handle, first.user_id);
-    }
-    return out;
+    const memberIds = new Set(members.map((m) => m.user_id));
+    return new Map([...users].filter(([, id]) => memberIds.has(id)));
   }
 
   async resolve(slug: string, actor: Actor | null): Promise<CommunityContext | null> {
@@ -235,7 +273,13 @@ export class CommunitiesService implements CommunityRoleResolver {
       [slug, actor?.userId ?? null],
     );
     if (!row) return null;
-    return { id: row.id, slug: row.slug, role: actor?.isPlatformAdmin ? 'admin' : row.role };
+    if (actor?.isPlatformAdmin) return { id: row.id, slug: row.slug, role: 'admin' };
+    // Sanctions (answered from memory): a banned member is refused (403 BANNED); a suspended one reads as a guest.
+    if (actor && row.role && !(await this.policy.allows(row.id, actor.userId, 'read'))) {
+      await this.policy.assertMay(row.id, actor.userId, 'view');
+      return { id: row.id, slug: row.slug, role: null };
+    }
+    return { id: row.id, slug: row.slug, role: row.role };
   }
 
   async myMemberships(userId: string): Promise<MyMembershipView[]> {
@@ -251,10 +295,31 @@ export class CommunitiesService implements CommunityRoleResolver {
     }));
   }
 
+  /** Communities by name (the web pages' home lists them), at most `limit`. */
+  async list(limit: number): Promise<CommunityView[]> {
+    const rows = await this.db.query<{ id: string; slug: string; name: string; description: string; created_at: Date }>(
+      'SELECT id, slug, name, description, created_at FROM communities ORDER BY name, id LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, description: r.description, createdAt: new Date(r.created_at).toISOString() }));
+  }
+
+  /** A community by id (the web pages name a thread's community). */
+  async getById(id: string): Promise<CommunityView> {
+    const community = await this.db.repo(CommunityEntity).findOneBy({ id });
+    if (!community) throw CommunitiesErrors.notFound();
+    return toCommunityView(community);
+  }
+
   private async findBySlug(slug: string): Promise<CommunityEntity> {
     const community = await this.db.repo(CommunityEntity).findOneBy({ slug });
     if (!community) throw CommunitiesErrors.notFound();
     return community;
+  }
+
+  /** Joins a user as a member on another module's behalf (store single sign-on), in the caller's transaction; false when already a member. */
+  async joinAsMember(communityId: string, userId: string): Promise<boolean> {
+    return (await this.addMember(communityId, userId, 'member')) !== null;
   }
 
   /** Inserts a membership and records member.joined; null when it already existed. Runs in the caller's transaction. */
@@ -269,8 +334,8 @@ export class CommunitiesService implements CommunityRoleResolver {
     return Object.assign(new MembershipEntity(), { communityId, userId, role, joinedAt: new Date(row.joined_at) });
   }
 
-  private toMembershipView(m: Pick<MembershipEntity, 'userId' | 'role' | 'joinedAt'>, users: Map<string, { id: string; displayName: string; avatarUrl: string | null }>): MembershipView {
-    const user = users.get(m.userId) ?? { id: m.userId, displayName: '(deleted)', avatarUrl: null };
+  private toMembershipView(m: Pick<MembershipEntity, 'userId' | 'role' | 'joinedAt'>, users: Map<string, UserView>): MembershipView {
+    const user = users.get(m.userId) ?? { id: m.userId, username: null, displayName: '(deleted)', avatarUrl: null };
     return { user, role: m.role, joinedAt: new Date(m.joinedAt).toISOString() };
   }
 }

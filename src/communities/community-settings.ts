@@ -24,6 +24,9 @@ export const COMMUNITY_SETTINGS = {
   pointsPendingHours: { default: 24, min: 0, max: 720, description: 'Moderation window before content points are approved' },
   responseTargetMinutes: { default: 240, min: 1, max: 10080, description: 'Staff first-response target for questions' },
   dailyPointsCap: { default: 200, min: 0, max: 1_000_000, description: 'Content points a member may earn per day (0: no cap)' },
+  segmentCoreActiveDays: { default: 8, min: 1, max: 30, description: 'Active days in the last 30 that make a member segment A (core)' },
+  churnQuietDays: { default: 30, min: 7, max: 365, description: 'Days without activity after which a once-active member is at churn risk' },
+  editWindowMinutes: { default: 1440, min: 0, max: 525_600, description: 'Minutes after posting during which authors may edit their posts and thread titles, tags and SKUs (0: always)' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof COMMUNITY_SETTINGS;
@@ -55,6 +58,9 @@ export class UpdateCommunitySettingsDto implements Partial<CommunitySettings> {
   pointsPendingHours?: number;
   responseTargetMinutes?: number;
   dailyPointsCap?: number;
+  segmentCoreActiveDays?: number;
+  churnQuietDays?: number;
+  editWindowMinutes?: number;
 }
 
 export class CommunitySettingsView implements CommunitySettings {
@@ -69,6 +75,9 @@ export class CommunitySettingsView implements CommunitySettings {
   pointsPendingHours: number;
   responseTargetMinutes: number;
   dailyPointsCap: number;
+  segmentCoreActiveDays: number;
+  churnQuietDays: number;
+  editWindowMinutes: number;
 }
 
 // Decorate both classes from the one declaration above.

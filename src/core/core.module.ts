@@ -6,11 +6,14 @@ import { DatabaseHandle } from './database/data-source';
 import { Db } from './database/db.service';
 import { DispatcherOptions, EventDispatcher } from './events/event-dispatcher';
 import { EventsService } from './events/events.service';
+import { OutboxPruner } from './events/outbox-pruner';
 import { INVALIDATIONS, Invalidations } from './cluster/invalidations';
 import { HealthController } from './http/health.controller';
 import { LOGGER } from './logging/logger';
 import { RateLimitService } from './rate-limit/rate-limit.service';
 import { Cursors, loadCursorKey } from './pagination/cursors';
+import { CommunityPolicy } from './policy/community-policy';
+import { Mailer } from './mail/mailer';
 
 export interface CoreRuntime {
   config: AppConfig;
@@ -22,7 +25,7 @@ export interface CoreRuntime {
   invalidations: Invalidations;
 }
 
-/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, cross-instance cache invalidations, cursors. */
+/** Plumbing every module may inject: config, logger, Db (transactions), the outbox, rate limits, cross-instance cache invalidations, cursors, the community policy (sanctions and rules). */
 @Global()
 @Module({})
 export class CoreModule {
@@ -43,8 +46,11 @@ export class CoreModule {
         { provide: RateLimitService, useFactory: () => new RateLimitService(runtime.redis, runtime.rateLimitPrefix) },
         { provide: INVALIDATIONS, useValue: runtime.invalidations },
         { provide: Cursors, inject: [Db], useFactory: async (db: Db) => new Cursors(await loadCursorKey(db)) },
+        CommunityPolicy,
+        Mailer,
+        OutboxPruner,
       ],
-      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, INVALIDATIONS, Cursors],
+      exports: [APP_CONFIG, LOGGER, Db, EventsService, EventDispatcher, RateLimitService, INVALIDATIONS, Cursors, CommunityPolicy, Mailer, OutboxPruner],
     };
   }
 }

@@ -13,4 +13,13 @@ export const IdentityErrors = {
   tooManyLogins: (retryAfter: number) =>
     CommonErrors.rateLimited(retryAfter, 'Too many log-in attempts, try again later'),
   userNotFound: () => CommonErrors.notFound('User'),
+  invalidUsername: (message: string) =>
+    new AppError('INVALID_USERNAME', 422, `The username ${message}`, {}, [{ field: 'username', message }]),
+  usernameReserved: () =>
+    new AppError('USERNAME_RESERVED', 422, 'This username is reserved', {}, [{ field: 'username', message: 'is reserved' }]),
+  usernameTaken: () => new AppError('USERNAME_TAKEN', 409, 'This username is taken', {}, [{ field: 'username', message: 'is taken' }]),
+  usernameChangeTooSoon: (nextChangeAt: Date) =>
+    new AppError('USERNAME_CHANGE_TOO_SOON', 409, 'The username can be changed once every 30 days', { nextChangeAt: nextChangeAt.toISOString() }, [
+      { field: 'username', message: `can be changed again from ${nextChangeAt.toISOString()}` },
+    ]),
 };

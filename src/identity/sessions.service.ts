@@ -200,6 +200,41 @@ export class SessionsService implements AccessTokenVerifier {
     return { accessToken, refreshToken, accessTokenExpiresAt: new Date(row.access_expires_at).toISOString() };
   }
 
+  /**
+   * The web pages' check of their session cookie, which holds the session's current refresh token
+   * (see src/core/auth/page-session.ts): the session it names, if the token is not rotated and the
+   * session neither revoked nor expired. Browsing keeps the session alive: at most once a minute the
+   * refresh window slides forward (never past SESSION_MAX_DAYS), as a refresh would, without rotating
+   * the token (pages load in parallel; a rotation racing itself would revoke the session). A log-out
+   * anywhere, a refresh through the API or a password change ends it at once (see `verified`).
+   */
+  async verifyBrowserToken(refreshToken: string): Promise<Actor | null> {
+    if (refreshToken.length > 200) return null;
+    const tokenHash = hashToken(refreshToken);
+    const key = `browser:${tokenHash}`;
+    const cached = this.verified.get(key);
+    if (cached && cached.until > Date.now()) return cached.actor;
+    const changes = this.sessionChanges;
+    const [row] = await this.db.query<{ id: string; user_id: string; is_platform_admin: boolean }>(
+      `WITH s AS (
+         SELECT s.id, s.user_id, u.is_platform_admin, s.last_used_at
+           FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id
+          WHERE rt.token_hash = $1 AND rt.rotated_at IS NULL AND s.revoked_at IS NULL
+            AND s.refresh_expires_at > now() AND s.created_at + make_interval(secs => $3) > now()
+       ), touched AS (
+         UPDATE sessions SET last_used_at = now(),
+                refresh_expires_at = LEAST(now() + make_interval(secs => $4), created_at + make_interval(secs => $3))
+          WHERE id IN (SELECT id FROM s WHERE last_used_at < now() - make_interval(secs => $2))
+       )
+       SELECT id, user_id, is_platform_admin FROM s`,
+      [tokenHash, LAST_USED_RESOLUTION_SECONDS, this.maxLifetimeSeconds, REFRESH_TOKEN_TTL_SECONDS],
+    );
+    if (!row) return null;
+    const actor: Actor = { userId: row.user_id, sessionId: row.id, isPlatformAdmin: row.is_platform_admin };
+    if (changes === this.sessionChanges) this.verified.set(key, { actor, until: Date.now() + VERIFIED_TOKEN_TTL_MS });
+    return actor;
+  }
+
   /** Sessions were revoked or their access token replaced: drop them from the cache once that commits, everywhere. */
   private changed(sessionIds: string[]) {
     if (!sessionIds.length) return;

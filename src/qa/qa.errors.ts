@@ -22,6 +22,4 @@ export const QaErrors = {
       { questionVisibility, originalVisibility },
       [{ field: 'threadId', message: 'on a board fewer people can read than this question' }],
     ),
-  badRange: () =>
-    new AppError('VALIDATION_FAILED', 400, '`from` must be before `to`, at most 366 days apart', {}, [{ field: 'from', message: 'invalid range' }]),
 };

@@ -6,6 +6,7 @@ import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
 import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
 import { cursorKind, Cursors } from '../core/pagination/cursors';
+import { CommunityPolicy } from '../core/policy/community-policy';
 import { BOARD_VISIBILITIES, BoardVisibility } from '../boards/board-access';
 import { BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
@@ -13,12 +14,12 @@ import { ThreadView } from '../threads/dto/threads.dto';
 import { PostContext, QuestionsService } from '../threads/questions.service';
 import { ThreadsService } from '../threads/threads.service';
 import { FaqEntryView, QueueItemView, ResponseTimesView, VoteResultView } from './dto/qa.dto';
+import { reportRange } from '../core/http/date-range.dto';
 import { QaErrors } from './qa.errors';
 
 /** FAQ entries in the order they were promoted. */
 const FAQ_CURSOR = cursorKind<[string, string]>('qa:faq', 'timestamp', 'uuid');
 
-const DAY_MS = 86_400_000;
 
 /**
  * Questions and answers: votes, the asker's accepted answer, the brand's official answer, the
@@ -36,6 +37,7 @@ export class QaService {
     private readonly communities: CommunitiesService,
     private readonly boards: BoardsService,
     private readonly cursors: Cursors,
+    private readonly policy: CommunityPolicy,
   ) {}
 
   /** One vote per member per post of a question (the question itself too), never on one's own post. */
@@ -44,6 +46,7 @@ export class QaService {
     if (!roleAtLeast(ctx.role, 'member')) throw QaErrors.notMember();
     if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (ctx.post.authorId === actor.userId) throw QaErrors.ownPost();
+    await this.policy.assertMay(ctx.post.communityId, actor.userId, 'vote');
     return this.db.transaction(async () => {
       const { previous, score } = await this.questions.castVote(postId, actor.userId, value);
       if (value !== previous) {
@@ -64,6 +67,7 @@ export class QaService {
     if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
     const isAsker = ctx.thread.authorId === actor.userId && roleAtLeast(ctx.role, 'member');
     if (!isAsker && !roleAtLeast(ctx.role, 'moderator')) throw QaErrors.notAsker();
+    await this.policy.assertMay(ctx.post.communityId, actor.userId, 'post');
     await this.db.transaction(async () => {
       const current = await this.questions.lockMarks(threadId);
       if (current.acceptedPostId === postId) return;
@@ -87,6 +91,7 @@ export class QaService {
     if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
     if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
+    await this.policy.assertMay(ctx.post.communityId, actor.userId, 'post');
     await this.db.transaction(async () => {
       const current = await this.questions.lockMarks(ctx.thread.id);
       const isOfficial = current.officialPostId === postId;
@@ -114,7 +119,14 @@ export class QaService {
     if (!atLeastAsOpen(target.board.visibility, question.board.visibility)) {
       throw QaErrors.duplicateLessVisible(question.board.visibility, target.board.visibility);
     }
-    await this.questions.markDuplicate(threadId, originalId);
+    await this.db.transaction(async () => {
+      await this.questions.markDuplicate(threadId, originalId);
+      await this.events.record(
+        'thread.closed_as_duplicate',
+        { communityId: thread.communityId, boardId: thread.boardId, threadId, authorId: thread.author.id, duplicateOfThreadId: originalId, by: actor.userId },
+        thread.communityId,
+      );
+    });
     return this.threads.getThread(actor, threadId);
   }
 
@@ -123,12 +135,14 @@ export class QaService {
     const ctx = await this.questions.postContext(actor, postId);
     if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
     if (ctx.thread.acceptedPostId !== postId && ctx.thread.officialPostId !== postId) throw QaErrors.notFaqable();
+    await this.policy.assertMay(ctx.post.communityId, actor.userId, 'post');
     await this.db.transaction(async () => {
-      await this.db.query(
+      const { affected } = await this.db.execute(
         `INSERT INTO faq_entries (post_id, thread_id, community_id, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id) DO NOTHING`,
         [postId, ctx.thread.id, ctx.post.communityId, actor.userId],
       );
       await this.questions.setFaq(postId, true);
+      if (affected) await this.events.record('faq.changed', { ...postEvent(ctx), inFaq: true, by: actor.userId }, ctx.post.communityId);
     });
     const [entry] = await this.questions.views(actor, ctx.role, [postId]);
     return entry;
@@ -137,9 +151,11 @@ export class QaService {
   async removeFromFaq(actor: Actor, postId: string): Promise<void> {
     const ctx = await this.questions.postContext(actor, postId);
     if (!roleAtLeast(ctx.role, 'staff')) throw QaErrors.notStaff();
+    await this.policy.assertMay(ctx.post.communityId, actor.userId, 'post');
     await this.db.transaction(async () => {
-      await this.db.query('DELETE FROM faq_entries WHERE post_id = $1', [postId]);
+      const { affected } = await this.db.execute('DELETE FROM faq_entries WHERE post_id = $1', [postId]);
       await this.questions.setFaq(postId, false);
+      if (affected) await this.events.record('faq.changed', { ...postEvent(ctx), inFaq: false, by: actor.userId }, ctx.post.communityId);
     });
   }
 
@@ -171,11 +187,17 @@ export class QaService {
   }
 
   async responseTimes(community: CommunityContext, query: { from?: string; to?: string; board?: string; sku?: string }): Promise<ResponseTimesView> {
-    const to = query.to ? new Date(query.to) : new Date();
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
-    if (!(from < to) || to.getTime() - from.getTime() > 366 * DAY_MS) throw QaErrors.badRange();
+    const { from, to } = reportRange(query);
     const stats = await this.questions.responseTimes(community.id, from, to, query);
     return { from: from.toISOString(), to: to.toISOString(), ...stats };
+  }
+
+  /** responseTimes (the same query) plus the share answered within the community's responseTargetMinutes (for the insights dashboard). */
+  async responseTimesWithTarget(community: CommunityContext, query: { from?: string; to?: string }): Promise<ResponseTimesView & { withinTarget: number }> {
+    const { from, to } = reportRange(query);
+    const { responseTargetMinutes } = await this.communities.getSettings(community.id);
+    const stats = await this.questions.responseTimes(community.id, from, to, {}, responseTargetMinutes * 60);
+    return { from: from.toISOString(), to: to.toISOString(), ...stats, withinTarget: stats.withinTarget ?? 0 };
   }
 }
 

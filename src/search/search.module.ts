@@ -16,5 +16,6 @@ import { SearchService } from './search.service';
   imports: [CommunitiesModule, BoardsModule, ThreadsModule],
   controllers: [SearchController],
   providers: [SearchService, { provide: SEARCH_INDEX, useClass: PgSearchIndex }],
+  exports: [SearchService],
 })
 export class SearchModule {}

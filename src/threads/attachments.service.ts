@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
@@ -11,7 +11,8 @@ import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service
 import { BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { AttachmentView } from './dto/threads.dto';
-import { ImageRejectedError, processImage } from './images';
+import { IdentityService } from '../identity/identity.service';
+import { ImageRejectedError, processImage, squareAvatar } from './images';
 import { ThreadsErrors } from './threads.errors';
 
 export interface AttachmentRow {
@@ -60,6 +61,7 @@ export class AttachmentsService {
     private readonly boards: BoardsService,
     private readonly communities: CommunitiesService,
     rateLimits: RateLimitService,
+    private readonly identity: IdentityService,
   ) {
     this.uploadsPerUser = rateLimits.limiter({ name: 'uploads-user', points: 30, durationSeconds: 600 });
   }
@@ -129,13 +131,45 @@ export class AttachmentsService {
         WHERE a.file_name = $1`,
       [fileName, actor?.userId ?? null],
     );
-    const access = row ? await this.fileAccess(actor, row) : null;
+    // Not an attachment: someone's current avatar is public (see avatarFromUpload).
+    const access = row ? await this.fileAccess(actor, row) : (await this.identity.avatarOwner(fileName)) ? 'public' : null;
     if (!access) return null;
+    const contentType = row?.content_type ?? 'image/webp';
     try {
-      return { data: await readFile(join(this.config.uploadDir, fileName)), contentType: row.content_type, access };
+      return { data: await readFile(join(this.config.uploadDir, fileName)), contentType, access };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * An avatar from one of the caller's own uploads (404 for anyone else's): cropped square to 256 px
+   * (images.ts) and written as a new file beside the uploads, with no attachments row; the uploads route
+   * serves it to anyone while it is someone's avatar (IdentityService.avatarOwner). The upload itself is
+   * left as it was (unattached ones are swept after a day).
+   */
+  async avatarFromUpload(actor: Actor, uploadId: string): Promise<{ file: string; url: string }> {
+    const [row] = await this.db.query<{ file_name: string }>('SELECT file_name FROM attachments WHERE id = $1 AND uploader_id = $2', [uploadId, actor.userId]);
+    if (!row) throw new AppError('UPLOAD_NOT_FOUND', 404, 'No such upload of yours', {}, [{ field: 'avatarUploadId', message: 'is not an upload of yours' }]);
+    let image;
+    try {
+      image = await squareAvatar(await readFile(join(this.config.uploadDir, row.file_name)));
+    } catch (err) {
+      if (err instanceof ImageRejectedError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new AppError('UPLOAD_NOT_FOUND', 404, 'The upload can no longer be read', {}, [{ field: 'avatarUploadId', message: 'can no longer be read' }]);
+      }
+      throw err;
+    }
+    const file = `${randomBytes(16).toString('hex')}.${image.extension}`;
+    await mkdir(this.config.uploadDir, { recursive: true });
+    await writeFile(join(this.config.uploadDir, file), image.data, { flag: 'wx' });
+    return { file, url: `${this.config.publicUrl}/api/v1/uploads/${file}` };
+  }
+
+  /** Removes an avatar file nobody uses any more (a replaced avatar, or one whose profile edit failed). */
+  async removeAvatarFile(file: string): Promise<void> {
+    if (!FILE_NAME.test(file)) return;
+    await unlink(join(this.config.uploadDir, file)).catch(() => undefined);
   }
 
   /**

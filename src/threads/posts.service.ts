@@ -7,16 +7,21 @@ import { EventsService } from '../core/events/events.service';
 import { Limiter, RateLimitService } from '../core/rate-limit/rate-limit.service';
 import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
 import { Cursors } from '../core/pagination/cursors';
+import { CommunityPolicy, ScreenVerdict } from '../core/policy/community-policy';
 import { CommunitiesService } from '../communities/communities.service';
 import { AttachmentsService } from './attachments.service';
 import { CreatePostDto, PostView, ReactionKind } from './dto/threads.dto';
 import { PostingRulesService } from './posting-rules.service';
+import { PostMentionsService } from './post-mentions.service';
+import { PostVisibilityService } from './post-visibility.service';
 import { postPageBytes, SharedPages } from './shared-pages';
 import { ThreadAccessService } from './thread-access.service';
+import { assertWithinEditWindow } from './thread-edits.service';
 import { CURSORS } from './thread-cursors';
 import { MODERATOR_ROLES, POST_COLUMNS, postViewColumns, PostRow, PostViewRow, ThreadRow } from './thread-rows';
 import { ThreadViewsService } from './thread-views.service';
 import { ThreadsErrors } from './threads.errors';
+import { VerifiedBuyersService } from './verified-buyers.service';
 
 /**
  * Posts: a thread's pages, replies, edits (with revisions), deletion and reactions. Every read and
@@ -41,6 +46,10 @@ export class PostsService {
     private readonly cursors: Cursors,
     private readonly shared: SharedPages,
     rateLimits: RateLimitService,
+    private readonly policy: CommunityPolicy,
+    private readonly visibility: PostVisibilityService,
+    private readonly verifiedBuyers: VerifiedBuyersService,
+    private readonly mentions: PostMentionsService,
   ) {
     this.editsPerMember = rateLimits.limiter({ name: 'post-edits-user', points: PostsService.EDITS_PER_MINUTE, durationSeconds: 60 });
   }
@@ -126,11 +135,15 @@ export class PostsService {
     const { thread, access } = await this.access.thread(actor, threadId);
     const role = access.role;
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
+    if (thread.hidden && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.awaitsReview();
+    await this.policy.assertMay(thread.community_id, actor.userId, 'post');
     if (dto.replyToPostId) {
       const [target] = await this.db.query('SELECT 1 FROM posts WHERE id = $1 AND thread_id = $2 AND deleted_at IS NULL', [dto.replyToPostId, threadId]);
       if (!target) throw ThreadsErrors.replyToOtherThread();
     }
+    const verdict = await this.policy.screen(thread.community_id, actor.userId, 'post', { body: dto.body });
     const rendered = await this.rules.render(thread.community_id, dto.body);
+    const mentioned = await this.mentions.resolve(thread.community_id, rendered.mentions);
     const limits = await this.rules.limits(actor, thread.community_id, role!, rendered.linkCount);
     const attachmentIds = dto.attachmentIds ?? [];
     const answersQuestion = thread.kind === 'qa' && !thread.first_staff_answer_at && roleAtLeast(role, 'staff');
@@ -150,8 +163,11 @@ export class PostsService {
     };
     const write = async () => {
       await this.rules.enforce(actor, thread.community_id, limits);
-      const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0);
+      const post = await this.insertReply(actor, thread, role!, dto, rendered.html, attachmentIds.length > 0, verdict);
+      await this.mentions.record(post.id, mentioned);
       if (attachmentIds.length) await this.attachments.attach(actor, thread.community_id, post.id, attachmentIds);
+      await this.policy.screened(thread.community_id, { kind: 'post', targetId: post.id, authorId: actor.userId, verdict });
+      if (post.queued) return post; // held for review: published (and answering) only once approved
       // The first answer by staff (staff, moderator or admin) to a question: the response-time clock stops.
       // (In the reply's transaction; in one of its own only if the thread became a question since it was read.)
       if (post.kind === 'qa' && !post.first_staff_answer_at && roleAtLeast(role, 'staff')) {
@@ -159,7 +175,8 @@ export class PostsService {
       }
       return post;
     };
-    const post = limits.cooldown > 0 || attachmentIds.length || answersQuestion ? await this.db.transaction(write) : await write();
+    const post =
+      limits.cooldown > 0 || attachmentIds.length || answersQuestion || mentioned.length || verdict.action !== 'publish' ? await this.db.transaction(write) : await write();
     if (attachmentIds.length) return (await this.views.postsByIds(actor, [post.id], role))[0];
     // Everything the view shows is known: the statement returned the row, and a new post has no reactions or votes.
     const [view] = await this.views.postViewsOf(actor, [{ ...post, attachments_json: [], my_reactions: [], my_vote: null }]);
@@ -167,24 +184,31 @@ export class PostsService {
   }
 
   /** The reply's one statement (see reply()); 404 or LOCKED when the thread was deleted or locked since it was read. */
-  private async insertReply(actor: Actor, thread: ThreadRow, role: Role, dto: CreatePostDto, html: string, hasImage: boolean) {
+  private async insertReply(actor: Actor, thread: ThreadRow, role: Role, dto: CreatePostDto, html: string, hasImage: boolean, verdict: ScreenVerdict) {
     const id = randomUUID();
-    const params: unknown[] = [thread.id, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, html, dto.replyToPostId ?? null, id];
-    const event = this.events.recordInStatement(
-      'post.created',
-      { communityId: thread.community_id, boardId: thread.board_id, threadId: thread.id, postId: id, authorId: actor.userId, replyToPostId: dto.replyToPostId ?? null, hasImage },
-      thread.community_id,
-      params,
-      'p',
-    );
+    // A reply held for review is numbered but not counted, and records post.created only when approved.
+    const queued = verdict.action === 'queue';
+    const verifiedBuyer = await this.verifiedBuyers.isBuyer(thread.community_id, actor.userId, thread.product_skus);
+    const params: unknown[] = [thread.id, actor.userId, roleAtLeast(role, 'moderator'), role, dto.body, html, dto.replyToPostId ?? null, id, queued, verifiedBuyer];
+    const event = queued
+      ? { ctes: 'hearth_no_event AS (SELECT 1)', recorded: () => undefined }
+      : this.events.recordInStatement(
+          'post.created',
+          { communityId: thread.community_id, boardId: thread.board_id, threadId: thread.id, postId: id, authorId: actor.userId, replyToPostId: dto.replyToPostId ?? null, hasImage },
+          thread.community_id,
+          params,
+          'p',
+        );
     const [post] = await this.db.query<PostRow & { thread_accepted_post_id: string | null; thread_official_post_id: string | null; kind: string; first_staff_answer_at: Date | null; asker_id: string }>(
       `WITH t AS (
-         UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + 1, last_post_at = now(), last_poster_id = $2
+         UPDATE threads SET post_seq = post_seq + 1, reply_count = reply_count + (NOT $9::boolean)::int,
+                last_post_at = CASE WHEN $9::boolean THEN last_post_at ELSE now() END,
+                last_poster_id = CASE WHEN $9::boolean THEN last_poster_id ELSE $2 END
           WHERE id = $1 AND deleted_at IS NULL AND (NOT locked OR $3::boolean)
           RETURNING id, community_id, board_id, post_seq, kind, first_staff_answer_at, author_id, accepted_post_id, official_post_id),
        p AS (
-         INSERT INTO posts AS p (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id)
-         SELECT $8, t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7 FROM t
+         INSERT INTO posts AS p (id, thread_id, community_id, board_id, post_number, author_id, author_role, body, html, reply_to_post_id, hidden, queued, verified_buyer)
+         SELECT $8, t.id, t.community_id, t.board_id, t.post_seq, $2, $4, $5, $6, $7, $9, $9, $10 FROM t
          RETURNING ${POST_COLUMNS}),
        ${event.ctes}
        SELECT p.*, t.accepted_post_id AS thread_accepted_post_id, t.official_post_id AS thread_official_post_id,
@@ -210,11 +234,19 @@ export class PostsService {
   async editPost(actor: Actor, postId: string, body: string): Promise<PostView> {
     const { post, role } = await this.access.post(actor, postId);
     if (post.author_id !== actor.userId && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.notAuthor();
+    // The author edits within the community's edit window; moderators at any time.
+    if (!roleAtLeast(role, 'moderator')) assertWithinEditWindow(post.created_at, (await this.communities.getSettings(post.community_id)).editWindowMinutes);
+    await this.policy.assertMay(post.community_id, actor.userId, 'post');
     if (!roleAtLeast(role, 'staff')) await this.editsPerMember.consume(actor.userId, 'Too many edits, try again in a minute');
+    // An edit is screened like a post; words that would hold a new post hide the edited one until reviewed.
+    const screened = await this.policy.screen(post.community_id, actor.userId, 'post', { body });
+    const verdict: ScreenVerdict = screened.action === 'queue' && !post.queued ? { ...screened, action: 'flag' } : screened;
+    const hideForReview = screened.action === 'queue' && !post.hidden;
     await this.db.transaction(async () => {
       const [current] = await this.db.query<{ body: string; deleted_at: Date | null }>('SELECT body, deleted_at FROM posts WHERE id = $1 FOR UPDATE', [postId]);
       if (!current || current.deleted_at) throw ThreadsErrors.postNotFound();
       const rendered = await this.rules.render(post.community_id, body);
+      await this.mentions.replace(postId, await this.mentions.resolve(post.community_id, rendered.mentions));
       if (post.author_id === actor.userId && !roleAtLeast(role, 'staff')) {
         const settings = await this.communities.getSettings(post.community_id);
         if (rendered.linkCount > settings.newMemberMaxLinks && (await this.rules.isNewMember(actor.userId, post.community_id, settings.newMemberDays, settings.newMemberPosts))) {
@@ -232,9 +264,16 @@ export class PostsService {
         { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, editedBy: actor.userId, revision: rev.revision },
         post.community_id,
       );
+      if (hideForReview) await this.hideForReview(post, screened.matched);
+      await this.policy.screened(post.community_id, { kind: 'post', targetId: postId, authorId: post.author_id, verdict });
     });
     const [view] = await this.views.postsByIds(actor, [postId], role);
     return view;
+  }
+
+  /** Hides an edited post whose new text matched a `queue` rule (in the edit's transaction). */
+  private async hideForReview(post: PostRow, matched: string[]): Promise<void> {
+    await this.visibility.hide(post.id, null, `automod: ${matched.join(', ')}`.slice(0, 200));
   }
 
   /** Soft delete by the author or a moderator. Deleting a thread's first post deletes the thread. */
@@ -243,11 +282,11 @@ export class PostsService {
     if (post.author_id !== actor.userId && !roleAtLeast(role, 'moderator')) throw ThreadsErrors.notAuthor();
     await this.db.transaction(async () => {
       const [thread] = await this.db.query<{ first_post_id: string }>('SELECT first_post_id FROM threads WHERE id = $1 FOR UPDATE', [post.thread_id]);
-      const { affected } = await this.db.execute(
-        'UPDATE posts SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL',
+      const [deleted] = await this.db.query<{ queued: boolean }>(
+        'UPDATE posts SET deleted_at = now(), deleted_by = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING queued',
         [postId, actor.userId],
       );
-      if (!affected) throw ThreadsErrors.postNotFound();
+      if (!deleted) throw ThreadsErrors.postNotFound();
       const isFirst = thread.first_post_id === postId;
       if (isFirst) {
         // The whole thread goes, its replies with it (search then needs no join to skip them).
@@ -255,11 +294,11 @@ export class PostsService {
         await this.db.query('UPDATE posts SET deleted_at = now(), deleted_by = $2 WHERE thread_id = $1 AND deleted_at IS NULL', [post.thread_id, actor.userId]);
       } else {
         await this.db.query(
-          `UPDATE threads t SET reply_count = reply_count - 1,
+          `UPDATE threads t SET reply_count = reply_count - $2::int,
                   last_post_at = COALESCE(l.created_at, t.created_at), last_poster_id = COALESCE(l.author_id, t.author_id)
-             FROM (SELECT created_at, author_id FROM posts WHERE thread_id = $1 AND deleted_at IS NULL ORDER BY post_number DESC LIMIT 1) l
+             FROM (SELECT created_at, author_id FROM posts WHERE thread_id = $1 AND deleted_at IS NULL AND NOT queued ORDER BY post_number DESC LIMIT 1) l
             WHERE t.id = $1`,
-          [post.thread_id],
+          [post.thread_id, deleted.queued ? 0 : 1],
         );
       }
       await this.events.record(
@@ -274,6 +313,7 @@ export class PostsService {
   async react(actor: Actor, postId: string, kind: ReactionKind, add: boolean): Promise<void> {
     const { post, role } = await this.access.post(actor, postId);
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
+    await this.policy.assertMay(post.community_id, actor.userId, 'react');
     await this.db.transaction(async () => {
       const { affected } = add
         ? await this.db.execute(
@@ -288,7 +328,8 @@ export class PostsService {
           WHERE id = $1`,
         [postId, kind, delta],
       );
-      await this.db.query('UPDATE threads SET reaction_count = reaction_count + $2 WHERE first_post_id = $1', [postId, delta]);
+      // By the thread's key (first_post_id has no index: a scan of every thread per reaction at scale).
+      await this.db.query('UPDATE threads SET reaction_count = reaction_count + $2 WHERE id = $3 AND first_post_id = $1', [postId, delta, post.thread_id]);
       await this.events.record(
         add ? 'reaction.added' : 'reaction.removed',
         { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, userId: actor.userId, kind },

@@ -23,6 +23,8 @@ export interface ResponseTimeStats {
   answered: number;
   firstResponseSeconds: { p50: number | null; p90: number | null };
   within: { '1h': number; '4h': number; '24h': number };
+  /** Share answered within `targetSeconds` (when asked for). */
+  withinTarget?: number;
 }
 
 export interface QueueFilter {
@@ -182,7 +184,7 @@ export class QuestionsService {
    * First-staff-response statistics for questions asked in [from, to), in one SQL aggregate.
    * Shares are over all questions asked in the range (unanswered ones count as not within).
    */
-  async responseTimes(communityId: string, from: Date, to: Date, filter: QueueFilter): Promise<ResponseTimeStats> {
+  async responseTimes(communityId: string, from: Date, to: Date, filter: QueueFilter, targetSeconds = 0): Promise<ResponseTimeStats> {
     // Filters are added only when given: a prepared statement's generic plan cannot use "$x IS NULL OR ...".
     const params: unknown[] = [communityId, from, to];
     const where = ["community_id = $1", "kind = 'qa'", 'deleted_at IS NULL', 'created_at >= $2', 'created_at < $3'];
@@ -194,14 +196,17 @@ export class QuestionsService {
       params.push([filter.sku]);
       where.push(`product_skus @> $${params.length}::text[]`);
     }
-    const [row] = await this.db.query<{ questions: number; answered: number; pct: number[] | null; h1: number; h4: number; h24: number }>(
+    params.push(targetSeconds);
+    const target = `$${params.length}::int`;
+    const [row] = await this.db.query<{ questions: number; answered: number; pct: number[] | null; h1: number; h4: number; h24: number; ht: number }>(
       `WITH q AS (SELECT first_response_seconds AS secs FROM threads WHERE ${where.join(' AND ')})
        SELECT count(*)::int AS questions,
               count(secs)::int AS answered,
               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY secs) AS pct,
               count(*) FILTER (WHERE secs <= 3600)::int AS h1,
               count(*) FILTER (WHERE secs <= 14400)::int AS h4,
-              count(*) FILTER (WHERE secs <= 86400)::int AS h24
+              count(*) FILTER (WHERE secs <= 86400)::int AS h24,
+              count(*) FILTER (WHERE secs <= ${target})::int AS ht
          FROM q`,
       params,
     );
@@ -211,6 +216,7 @@ export class QuestionsService {
       answered: row.answered,
       firstResponseSeconds: { p50: row.pct?.[0] ?? null, p90: row.pct?.[1] ?? null },
       within: { '1h': share(row.h1), '4h': share(row.h4), '24h': share(row.h24) },
+      ...(targetSeconds ? { withinTarget: share(row.ht) } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Actor } from '../core/auth/actor';
 import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
+import { CommunityPolicy } from '../core/policy/community-policy';
 import { AccessibleBoard, BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { POST_COLUMNS, PostRow, THREAD_COLUMNS, ThreadRow } from './thread-rows';
@@ -23,6 +24,7 @@ export class ThreadAccessService {
     private readonly db: Db,
     private readonly boards: BoardsService,
     private readonly communities: CommunitiesService,
+    private readonly policy: CommunityPolicy,
   ) {}
 
   /** The thread and the caller's role, read in one query; 404 unless the caller can see its board. */
@@ -33,16 +35,31 @@ export class ThreadAccessService {
       [threadId, actor?.userId ?? null],
     );
     if (!thread) throw ThreadsErrors.threadNotFound();
-    return { thread, access: await this.board(actor, thread.board_id, thread.viewer_role, ThreadsErrors.threadNotFound) };
+    const access = await this.board(actor, thread.board_id, thread.viewer_role, ThreadsErrors.threadNotFound);
+    // A thread whose first post is hidden or held for review: its author and moderators only.
+    if (thread.hidden && !roleAtLeast(access.role, 'moderator') && thread.author_id !== actor?.userId) throw ThreadsErrors.threadNotFound();
+    return { thread, access };
   }
 
   /** The board's access for a caller whose membership role was read with the row; `notFound` when it is hidden from them. */
   async board(actor: Actor | null, boardId: string, membershipRole: Role | null, notFound: () => Error): Promise<AccessibleBoard> {
+    let access: AccessibleBoard;
     try {
-      return await this.boards.accessibleWithRole(boardId, this.communities.effectiveRole(actor, membershipRole));
+      access = await this.boards.accessibleWithRole(boardId, this.communities.effectiveRole(actor, membershipRole));
     } catch {
       throw notFound();
     }
+    await this.assertMayRead(actor, access);
+    return access;
+  }
+
+  /**
+   * Sanctions on reading (CommunityPolicy, answered from memory): a suspended member may not read
+   * members-only boards (403 SUSPENDED), a banned one nothing of the community with their token (403 BANNED).
+   */
+  async assertMayRead(actor: Actor | null, access: AccessibleBoard): Promise<void> {
+    if (!actor || actor.isPlatformAdmin || !access.role) return;
+    await this.policy.assertMay(access.board.communityId, actor.userId, access.board.visibility === 'public' ? 'view' : 'read');
   }
 
   async moderator(actor: Actor, threadId: string): Promise<ThreadAccess> {

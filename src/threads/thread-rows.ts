@@ -23,6 +23,8 @@ export interface ThreadRow {
   kind: string;
   first_staff_answer_at: Date | null;
   duplicate_of_thread_id: string | null;
+  /** The first post is hidden or queued (moderation): only its author and moderators read the thread. */
+  hidden: boolean;
   created_at: Date;
   deleted_at: Date | null;
 }
@@ -42,6 +44,8 @@ export interface PostRow {
   score: number;
   verified_buyer: boolean;
   hidden: boolean;
+  /** Held for review (automod or a new member's first post): also hidden until approved. */
+  queued: boolean;
   faq_at: Date | null;
   created_at: Date;
   edited_at: Date | null;
@@ -50,9 +54,9 @@ export interface PostRow {
 
 export const THREAD_COLUMNS = `t.id, t.community_id, t.board_id, t.author_id, t.title, t.tags, t.product_skus, t.pinned, t.locked,
   t.reply_count, t.last_post_at, t.last_poster_id, t.score, t.reaction_count, t.accepted_post_id, t.official_post_id,
-  t.first_post_id, t.kind, t.first_staff_answer_at, t.duplicate_of_thread_id, t.created_at, t.deleted_at`;
+  t.first_post_id, t.kind, t.first_staff_answer_at, t.duplicate_of_thread_id, t.hidden, t.created_at, t.deleted_at`;
 export const POST_COLUMNS = `p.id, p.thread_id, p.community_id, p.board_id, p.post_number, p.author_id, p.author_role, p.body, p.html,
-  p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.faq_at, p.created_at, p.edited_at, p.deleted_at`;
+  p.reply_to_post_id, p.reactions, p.score, p.verified_buyer, p.hidden, p.queued, p.faq_at, p.created_at, p.edited_at, p.deleted_at`;
 
 /** The extra columns of a post view (needs `JOIN threads t`): its thread's marks, attachments, and the viewer's reactions and vote. */
 export function postViewColumns(viewerParam: string): string {

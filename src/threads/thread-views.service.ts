@@ -122,6 +122,7 @@ export class ThreadViewsService {
       isStaffAnswer: roleAtLeast(r.author_role, 'staff') && r.post_number > 1,
       verifiedBuyer: r.verified_buyer,
       hidden: r.hidden,
+      ...(r.queued ? { queued: true } : {}),
       isFaq: r.faq_at !== null,
       attachments: r.attachments_json.map((a) => this.attachments.view(a)),
       createdAt: new Date(r.created_at).toISOString(),
@@ -151,6 +152,7 @@ function toThreadView(r: ThreadRow, users: Map<string, UserView>): ThreadView {
     officialPostId: r.official_post_id,
     firstStaffAnswerAt: r.first_staff_answer_at ? new Date(r.first_staff_answer_at).toISOString() : null,
     duplicateOfThreadId: r.duplicate_of_thread_id,
+    ...(r.hidden ? { hidden: true } : {}),
     createdAt: new Date(r.created_at).toISOString(),
   };
 }

@@ -4,6 +4,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -20,6 +21,7 @@ import { AppError, CommonErrors } from '../core/errors/app-error';
 import { IdParamPipe } from '../core/http/id-param.pipe';
 import { Page } from '../core/pagination/pagination';
 import { AttachmentsService } from './attachments.service';
+import { fileHeaders } from './file-headers';
 import {
   AttachmentView,
   CreatePostDto,
@@ -37,6 +39,9 @@ import {
 } from './dto/threads.dto';
 import { IMAGE_LIMITS } from './images';
 import { PostsService } from './posts.service';
+import { PostRevisionPageView, PostRevisionsQueryDto, PostRevisionView, UpdateThreadDto } from './dto/edits.dto';
+import { RevisionsService } from './revisions.service';
+import { ThreadEditsService } from './thread-edits.service';
 import { ThreadsService } from './threads.service';
 import { GuestCacheable, GuestCacheEffect } from '../core/http/guest-cache';
 
@@ -51,6 +56,8 @@ export class ThreadsController {
     private readonly threads: ThreadsService,
     private readonly posts: PostsService,
     private readonly attachments: AttachmentsService,
+    private readonly edits: ThreadEditsService,
+    private readonly revisions: RevisionsService,
   ) {}
 
   @Post('boards/:boardId/threads')
@@ -79,6 +86,15 @@ export class ThreadsController {
     return this.threads.getThread(actor, threadId);
   }
 
+  @Patch('threads/:threadId')
+  @GuestCacheEffect('events')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: ThreadView, description: 'Title, tags and product SKUs: the author within editWindowMinutes, or a moderator; the values replaced are kept as a revision' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: not the author nor a moderator; EDIT_WINDOW_CLOSED: the author\'s edit window has passed' })
+  editThread(@CurrentActor() actor: Actor, @ThreadId() threadId: string, @Body() dto: UpdateThreadDto): Promise<ThreadView> {
+    return this.edits.editThread(actor, threadId, dto);
+  }
+
   @Public()
   @GuestCacheable()
   @Get('threads/:threadId/posts')
@@ -101,6 +117,15 @@ export class ThreadsController {
   @ApiOkResponse({ type: PostView, description: 'The author or a moderator; the previous body is kept as a revision' })
   edit(@CurrentActor() actor: Actor, @PostId() postId: string, @Body() dto: UpdatePostDto): Promise<PostView> {
     return this.posts.editPost(actor, postId, dto.body);
+  }
+
+  @Get('posts/:postId/revisions')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: PostRevisionPageView, description: 'The author or a moderator: every version of the body, oldest first (revision 1 as posted, the last one current)' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: the caller sees the post but is neither its author nor a moderator' })
+  @ApiNotFoundResponse({ description: 'No such post, or not visible to the caller' })
+  postRevisions(@CurrentActor() actor: Actor, @PostId() postId: string, @Query() query: PostRevisionsQueryDto): Promise<Page<PostRevisionView>> {
+    return this.revisions.postRevisions(actor, postId, query);
   }
 
   @Delete('posts/:postId')
@@ -213,17 +238,8 @@ export class ThreadsController {
   async file(@OptionalActor() actor: Actor | null, @Param('fileName') fileName: string, @Res() reply: FastifyReply): Promise<void> {
     const file = await this.attachments.readFile(actor, fileName);
     if (!file) throw CommonErrors.notFound('File');
-    const shared = file.access === 'public';
     await reply
-      .headers({
-        'content-type': file.contentType,
-        'content-disposition': 'inline',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'; sandbox",
-        'cache-control': shared ? 'public, max-age=31536000, immutable' : 'private, no-store',
-        // Public photos may be embedded anywhere; the others only by our own pages.
-        'cross-origin-resource-policy': shared ? 'cross-origin' : 'same-origin',
-      })
+      .headers(fileHeaders(file.contentType, file.access))
       .send(file.data);
   }
 }

@@ -7,6 +7,7 @@ export const ThreadsErrors = {
     new AppError('FORBIDDEN', 403, kind === 'announcements' ? 'Only staff start threads in announcement boards' : 'Join the community to start threads'),
   notMember: () => new AppError('FORBIDDEN', 403, 'Join the community to post or react'),
   locked: () => new AppError('THREAD_LOCKED', 409, 'This thread is locked'),
+  awaitsReview: () => new AppError('THREAD_AWAITS_REVIEW', 409, 'This thread is hidden or awaits review by a moderator; it takes no replies until then'),
   notAuthor: () => CommonErrors.forbidden('Only the author or a moderator can do this'),
   replyToOtherThread: () =>
     new AppError('VALIDATION_FAILED', 400, 'replyToPostId must be a post of this thread', {}, [{ field: 'replyToPostId', message: 'not a post of this thread' }]),

@@ -3,8 +3,12 @@ import { BoardsModule } from '../boards/boards.module';
 import { CommunitiesModule } from '../communities/communities.module';
 import { IdentityModule } from '../identity/identity.module';
 import { AttachmentsService } from './attachments.service';
+import { LivePostsService } from './live-posts.service';
+import { ModeratedContentService } from './moderated-content.service';
+import { PostVisibilityService } from './post-visibility.service';
 import { PostingRulesService } from './posting-rules.service';
 import { PostsService } from './posts.service';
+import { PostMentionsService } from './post-mentions.service';
 import { QuestionsService } from './questions.service';
 import { SearchSourceService } from './search-source.service';
 import { SharedPages } from './shared-pages';
@@ -12,6 +16,11 @@ import { ThreadAccessService } from './thread-access.service';
 import { ThreadViewsService } from './thread-views.service';
 import { ThreadsController } from './threads.controller';
 import { ThreadsService } from './threads.service';
+import { ReusablePhotosService } from './reusable-photos.service';
+import { VerifiedBuyersService } from './verified-buyers.service';
+import { RevisionsService } from './revisions.service';
+import { ThreadEditsService } from './thread-edits.service';
+import { UploadSweeper } from './upload-sweeper';
 
 /**
  * Threads and posts. One job per service: ThreadsService (threads and board lists), PostsService
@@ -34,7 +43,15 @@ import { ThreadsService } from './threads.service';
     SearchSourceService,
     AttachmentsService,
     QuestionsService,
+    LivePostsService,
+    PostVisibilityService,
+    ModeratedContentService,
+    VerifiedBuyersService, ReusablePhotosService,
+    PostMentionsService,
+    ThreadEditsService,
+    RevisionsService,
+    UploadSweeper,
   ],
-  exports: [ThreadsService, SearchSourceService, QuestionsService],
+  exports: [ThreadsService, AttachmentsService, PostsService, SearchSourceService, QuestionsService, LivePostsService, ModeratedContentService, VerifiedBuyersService, ReusablePhotosService],
 })
 export class ThreadsModule {}

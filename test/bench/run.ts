@@ -53,6 +53,7 @@ import {
 import { MemoryProbe } from './memory';
 import { mixedFailed, readMixedSettings, runMixedPhase } from './mixed';
 import { runSearchPhase, SearchPhase, searchReport } from './search';
+import { LoyaltyPhase, readLoyaltySettings, runLoyaltyPhase } from './loyalty';
 import { scaleRatios, targetsReport } from './targets';
 import { ADMIN, QA_SKU, QaSeeded, qaRoutes, ROUTE, routes, seed, SeededContext, seedQa, seedWithProgress } from './routes';
 
@@ -322,12 +323,15 @@ async function main(): Promise<number> {
   }
 
   const mixed = await runMixedPhase(ctx, settings, mixedSettings, (name) => !only || only.test(name), memory);
+  // Loyalty (issue 15): its own community; BENCH_ONLY=loyalty selects it (see loyalty.ts).
+  const loyalty: LoyaltyPhase | null = !only || only.test('loyalty') ? await runLoyaltyPhase(server.baseUrl, scratch.url, settings, readLoyaltySettings()) : null;
 
   const report = [
     ...memory.table(),
     '',
     ...targetsReport(small, large, largeLabel, low, latencyTargets, lowSettings.connections),
     ...searchReport(searchSmall, searchLarge),
+    ...(loyalty?.lines ?? []),
     '',
     `total run time ${((Date.now() - runStarted) / 1000).toFixed(0)} s`,
   ];
@@ -335,6 +339,7 @@ async function main(): Promise<number> {
 
   const searchRuns = [searchSmall, searchLarge].flatMap((p) => p?.results ?? []);
   const failed = [...[...small, ...low, ...(large ?? []), ...searchRuns].filter(failedRun), ...mixed.filter(mixedFailed)];
+  if (loyalty?.failed) failed.push({ name: 'loyalty' } as RouteResult);
   if (failed.length) process.stderr.write(`FAILED: ${[...new Set(failed.map((r) => r.name))].join(', ')} had errors or no response\n`);
   return failed.length ? 1 : 0;
 }

@@ -35,6 +35,13 @@ export class ListMembersQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(ROLES)
   role?: Role;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, description: 'Members whose username or display name contains this text (any letter case)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  q?: string;
 }
 
 export class SetRoleDto {
@@ -55,6 +62,8 @@ export class MembershipView {
   @ApiProperty({ type: UserView }) user: UserView;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty() joinedAt: string;
+  @ApiPropertyOptional({ enum: ['new', 'member', 'staff'], description: 'Moderators only: the member\'s trust level (weighs their reports)' })
+  trust?: 'new' | 'member' | 'staff';
 }
 
 export class MembershipPageView {

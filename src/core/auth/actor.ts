@@ -16,6 +16,8 @@ export interface CommunityContext {
 
 export interface AccessTokenVerifier {
   verify(token: string): Promise<Actor | null>;
+  /** The actor of a web page session cookie (page-session.ts), or null when that session ended. */
+  verifyBrowserToken(refreshToken: string): Promise<Actor | null>;
 }
 export const ACCESS_TOKEN_VERIFIER = Symbol('ACCESS_TOKEN_VERIFIER');
 

@@ -14,6 +14,11 @@ export interface Invalidation {
    */
   threadIds?: string[];
   boardIds?: string[];
+  /**
+   * A member's standing in a community changed (role, sanction, left): caches of it drop, and the
+   * realtime gateway re-checks (or ends) that member's sockets in the community.
+   */
+  member?: { communityId: string; userId: string };
 }
 
 export const INVALIDATIONS = Symbol('INVALIDATIONS');
@@ -86,6 +91,10 @@ export class Invalidations {
     const ids = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined);
     if (parsed.threadIds !== undefined) invalidation.threadIds = ids(parsed.threadIds) ?? [];
     if (parsed.boardIds !== undefined) invalidation.boardIds = ids(parsed.boardIds) ?? [];
+    const member = parsed.member as { communityId?: unknown; userId?: unknown } | undefined;
+    if (member && typeof member.communityId === 'string' && typeof member.userId === 'string') {
+      invalidation.member = { communityId: member.communityId, userId: member.userId };
+    }
     this.notify(invalidation);
   }
 

@@ -21,15 +21,16 @@ interface Entry<V> {
 /**
  * The tags an invalidation drops, or null for "everything". Tags: `thread:<id>` (a thread's pages),
  * `board:<id>` (a board's thread lists), `community:<slug>` (only dropped by a full clear). Session
- * changes concern no page; a board row change (its visibility) may hide or reveal pages anywhere.
+ * and member changes concern no page; a board row change (its visibility) may hide or reveal pages anywhere.
  */
 export function tagsDropped(invalidation: Invalidation): string[] | null {
-  const { threadIds, boardIds, sessionId, boardId } = invalidation;
+  const { threadIds, boardIds, sessionId, boardId, member } = invalidation;
   if (boardId !== undefined) return null;
   if (threadIds !== undefined || boardIds !== undefined) {
     return [...(threadIds ?? []).map((id) => `thread:${id}`), ...(boardIds ?? []).map((id) => `board:${id}`)];
   }
-  if (sessionId !== undefined) return [];
+  // A session or a member's standing concerns no shared page (roles are checked on every request).
+  if (sessionId !== undefined || member !== undefined) return [];
   return null;
 }
 

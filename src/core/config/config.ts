@@ -65,6 +65,22 @@ class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
+  /** Seconds an immediate notification email waits (dropped if read or connected meanwhile); 0 sends at once. */
+  @Transform(toInt) @IsOptional() @IntRange(0, 86_400)
+  NOTIFICATION_EMAIL_DELAY_SECONDS?: number;
+
+  /** How often a sender looks for due notification emails, in milliseconds. */
+  @Transform(toInt) @IsOptional() @IntRange(100, 3_600_000)
+  NOTIFICATION_SENDER_INTERVAL_MS?: number;
+
+  /** How long a sender holds claimed emails before another instance may take them over (a crashed sender). */
+  @Transform(toInt) @IsOptional() @IntRange(10, 86_400)
+  NOTIFICATION_EMAIL_LEASE_SECONDS?: number;
+
+  /** How often digests (and the 90-day prune) are checked, in seconds. */
+  @Transform(toInt) @IsOptional() @IntRange(1, 86_400)
+  NOTIFICATION_DIGEST_INTERVAL_SECONDS?: number;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(1)
   UPLOAD_DIR?: string;
 
@@ -111,6 +127,33 @@ class EnvironmentVariables {
 
   @Transform(toInt) @IsOptional() @IntRange(0, 400)
   HEAP_GROWING_PERCENT?: number;
+
+  /** Housekeeping (issue 20): days a succeeded outbox delivery is kept before it is pruned (the events themselves stay). */
+  @Transform(toInt) @IsOptional() @IntRange(1, 3650)
+  OUTBOX_RETENTION_DAYS?: number;
+
+  /** How often the outbox pruner runs, in seconds (0: never on a timer). */
+  @Transform(toInt) @IsOptional() @IntRange(0, 604_800)
+  OUTBOX_PRUNE_INTERVAL_SECONDS?: number;
+
+  /** Hours an upload may stay attached to no post before it is removed. */
+  @Transform(toInt) @IsOptional() @IntRange(1, 8760)
+  UNATTACHED_UPLOAD_HOURS?: number;
+
+  /** How often unattached uploads are swept, in seconds (0: never on a timer). */
+  @Transform(toInt) @IsOptional() @IntRange(0, 604_800)
+  UPLOAD_SWEEP_INTERVAL_SECONDS?: number;
+
+  /** Accounts (issue 20): how long an emailed password-reset link works, and how many may be asked for. */
+  @Transform(toInt) @IsOptional() @IntRange(5, 1440)
+  PASSWORD_RESET_TTL_MINUTES?: number;
+
+  @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
+  PASSWORD_RESETS_PER_IP_PER_HOUR?: number;
+
+  /** Also caps verification emails re-sent per account per hour. */
+  @Transform(toInt) @IsOptional() @IntRange(1, 1_000)
+  PASSWORD_RESETS_PER_EMAIL_PER_HOUR?: number;
 }
 
 export interface AppConfig {
@@ -121,6 +164,14 @@ export interface AppConfig {
   redisUrl: string | null;
   publicUrl: string;
   smtpUrl: string | null;
+  /** NOTIFICATION_EMAIL_DELAY_SECONDS (default 60). */
+  notificationEmailDelaySeconds: number;
+  /** NOTIFICATION_SENDER_INTERVAL_MS (default 5000). */
+  notificationSenderIntervalMs: number;
+  /** NOTIFICATION_EMAIL_LEASE_SECONDS (default 300). */
+  notificationEmailLeaseSeconds: number;
+  /** NOTIFICATION_DIGEST_INTERVAL_SECONDS (default 600). */
+  notificationDigestIntervalSeconds: number;
   uploadDir: string;
   logLevel: LogLevel;
   registrationsPerIpPerHour: number;
@@ -142,6 +193,20 @@ export interface AppConfig {
   sessionMaxDays: number;
   /** V8's old-space growing factor, 1 + this/100 (0: V8's own heuristics); applied by main.ts. */
   heapGrowingPercent: number;
+  /** OUTBOX_RETENTION_DAYS (default 7): succeeded deliveries older than this are pruned. */
+  outboxRetentionDays: number;
+  /** OUTBOX_PRUNE_INTERVAL_SECONDS (default 3600; 0: no timer). */
+  outboxPruneIntervalSeconds: number;
+  /** UNATTACHED_UPLOAD_HOURS (default 24): uploads attached to no post for this long are removed. */
+  unattachedUploadHours: number;
+  /** UPLOAD_SWEEP_INTERVAL_SECONDS (default 3600; 0: no timer). */
+  uploadSweepIntervalSeconds: number;
+  /** PASSWORD_RESET_TTL_MINUTES (default 30). */
+  passwordResetTtlMinutes: number;
+  /** PASSWORD_RESETS_PER_IP_PER_HOUR (default 20). */
+  passwordResetsPerIpPerHour: number;
+  /** PASSWORD_RESETS_PER_EMAIL_PER_HOUR (default 3; also verification emails re-sent per account). */
+  passwordResetsPerEmailPerHour: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -173,6 +238,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: vars.REDIS_URL ?? null,
     publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     smtpUrl: vars.SMTP_URL ?? null,
+    notificationEmailDelaySeconds: vars.NOTIFICATION_EMAIL_DELAY_SECONDS ?? 60,
+    notificationSenderIntervalMs: vars.NOTIFICATION_SENDER_INTERVAL_MS ?? 5000,
+    notificationEmailLeaseSeconds: vars.NOTIFICATION_EMAIL_LEASE_SECONDS ?? 300,
+    notificationDigestIntervalSeconds: vars.NOTIFICATION_DIGEST_INTERVAL_SECONDS ?? 600,
     uploadDir: vars.UPLOAD_DIR ?? `${dataDir}/uploads`,
     logLevel: vars.LOG_LEVEL ?? 'info',
     registrationsPerIpPerHour: vars.REGISTRATIONS_PER_IP_PER_HOUR ?? 20,
@@ -188,6 +257,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: vars.METRICS_TOKEN ?? null,
     sessionMaxDays: vars.SESSION_MAX_DAYS ?? 90,
     heapGrowingPercent: vars.HEAP_GROWING_PERCENT ?? 50,
+    outboxRetentionDays: vars.OUTBOX_RETENTION_DAYS ?? 7,
+    outboxPruneIntervalSeconds: vars.OUTBOX_PRUNE_INTERVAL_SECONDS ?? 3600,
+    unattachedUploadHours: vars.UNATTACHED_UPLOAD_HOURS ?? 24,
+    uploadSweepIntervalSeconds: vars.UPLOAD_SWEEP_INTERVAL_SECONDS ?? 3600,
+    passwordResetTtlMinutes: vars.PASSWORD_RESET_TTL_MINUTES ?? 30,
+    passwordResetsPerIpPerHour: vars.PASSWORD_RESETS_PER_IP_PER_HOUR ?? 20,
+    passwordResetsPerEmailPerHour: vars.PASSWORD_RESETS_PER_EMAIL_PER_HOUR ?? 3,
   };
 }
 
@@ -200,6 +276,10 @@ const KEYS = [
   'REDIS_URL',
   'PUBLIC_URL',
   'SMTP_URL',
+  'NOTIFICATION_EMAIL_DELAY_SECONDS',
+  'NOTIFICATION_SENDER_INTERVAL_MS',
+  'NOTIFICATION_EMAIL_LEASE_SECONDS',
+  'NOTIFICATION_DIGEST_INTERVAL_SECONDS',
   'UPLOAD_DIR',
   'LOG_LEVEL',
   'REGISTRATIONS_PER_IP_PER_HOUR',
@@ -215,4 +295,11 @@ const KEYS = [
   'METRICS_TOKEN',
   'SESSION_MAX_DAYS',
   'HEAP_GROWING_PERCENT',
+  'OUTBOX_RETENTION_DAYS',
+  'OUTBOX_PRUNE_INTERVAL_SECONDS',
+  'UNATTACHED_UPLOAD_HOURS',
+  'UPLOAD_SWEEP_INTERVAL_SECONDS',
+  'PASSWORD_RESET_TTL_MINUTES',
+  'PASSWORD_RESETS_PER_IP_PER_HOUR',
+  'PASSWORD_RESETS_PER_EMAIL_PER_HOUR',
 ];

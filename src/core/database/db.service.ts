@@ -84,12 +84,15 @@ export class Db {
     const current = this.als.getStore();
     if (current) {
       const qr = current.queryRunner;
+      // What the savepoint's work asked to run after commit is dropped if the savepoint rolls back.
+      const hooks = current.afterCommit.length;
       await qr.startTransaction(); // a SAVEPOINT at depth > 0
       try {
         const result = await fn();
         await qr.commitTransaction();
         return result;
       } catch (err) {
+        current.afterCommit.length = hooks;
         await qr.rollbackTransaction();
         throw err;
       }

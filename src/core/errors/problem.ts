@@ -48,7 +48,8 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     for (const message of Object.values(e.constraints ?? {})) out.push({ field, message });
-    if (e.children?.length) out.push(...flattenValidationErrors(e.children, field));
+    // A loop, not push(...children): a huge list of nested errors would overflow the call stack's argument limit.
+    if (e.children?.length) for (const child of flattenValidationErrors(e.children, field)) out.push(child);
   }
   return out;
 }

@@ -15,12 +15,15 @@ export interface DispatcherOptions {
   batchSize: number;
 }
 
+/** Consumers whose batches run at once (each holds a database connection while it works). */
+const CONSUMERS_AT_ONCE = 4;
+
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   pollMs: 1000,
   retryBaseMs: 1000,
   maxRetryMs: 3_600_000,
   maxAttempts: 25,
-  batchSize: 20,
+  batchSize: 100,
 };
 
 interface DueRow {
@@ -43,8 +46,10 @@ interface DueRow {
 @Injectable()
 export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
-  private draining: Promise<void> | null = null;
-  private wakeAgain = false;
+  /** Each consumer drains on its own, so a slow one never holds back another's events. */
+  private readonly draining = new Map<string, Promise<void>>();
+  private readonly wakeAgain = new Set<string>();
+  private readonly slots = new Slots(CONSUMERS_AT_ONCE);
   private stopped = true;
 
   constructor(
@@ -76,67 +81,91 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.draining;
+    await this.idle();
   }
 
   wake() {
     if (this.stopped) return;
-    if (this.draining) {
-      this.wakeAgain = true;
-      return;
+    for (const name of this.events.consumerNames()) {
+      if (this.draining.has(name)) {
+        this.wakeAgain.add(name);
+        continue;
+      }
+      this.draining.set(
+        name,
+        this.drain(name).finally(() => this.draining.delete(name)),
+      );
     }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-    });
   }
 
-  /** Resolves when the current drain (if any) has finished. */
+  /** Resolves when no consumer is draining. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining.size) await Promise.all([...this.draining.values()]);
   }
 
-  private async drain() {
+  /** One consumer: batch after batch while full ones come back, again if woken meanwhile. */
+  private async drain(name: string) {
     do {
-      this.wakeAgain = false;
+      this.wakeAgain.delete(name);
       try {
-        while (!this.stopped && (await this.tick()) === this.options.batchSize) {
+        while (!this.stopped && (await this.slots.run(() => this.tickConsumer(name))) === this.options.batchSize) {
           /* keep going while full batches come back */
         }
       } catch (err) {
-        this.logger.error({ err }, 'event dispatch failed');
+        this.logger.error({ err, consumer: name }, 'event dispatch failed');
       }
-    } while (this.wakeAgain && !this.stopped);
+    } while (this.wakeAgain.has(name) && !this.stopped);
   }
 
-  /** Claims and handles one batch; returns how many deliveries it claimed. */
-  async tick(): Promise<number> {
-    const names = this.events.consumerNames();
-    if (!names.length) return 0;
+  /** One consumer's batch: its due deliveries in event order, claimed with SKIP LOCKED. */
+  private async tickConsumer(name: string): Promise<number> {
     return this.db.transaction(async () => {
       const rows = await this.db.query<DueRow>(
         `SELECT d.event_id, d.consumer, d.attempts, e.type, e.community_id, e.data, e.created_at
            FROM event_deliveries d JOIN events e ON e.id = d.event_id
-          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.consumer = ANY($1::text[])
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.consumer = $1
           ORDER BY d.event_id
           LIMIT $2
           FOR UPDATE OF d SKIP LOCKED`,
-        [names, this.options.batchSize],
+        [name, this.options.batchSize],
       );
+      if (rows.length > 1 && (await this.deliverAll(name, rows))) return rows.length;
       for (const row of rows) await this.deliver(row);
       return rows.length;
     });
   }
 
+  /**
+   * The whole batch under one savepoint, marked done with one statement (the consumer's `handleBatch`
+   * when it has one, else `handle` per event in order): a third of the round trips of one savepoint per
+   * event. If anything in it fails, the savepoint (with its after-commit hooks) is rolled back and the
+   * caller goes event by event, so only the failing event backs off.
+   */
+  private async deliverAll(name: string, rows: DueRow[]): Promise<boolean> {
+    const consumer = this.events.consumer(name);
+    if (!consumer) return false;
+    const events = rows.map(toEvent);
+    try {
+      await this.db.transaction(async () => {
+        if (consumer.handleBatch) await consumer.handleBatch(events);
+        else for (const event of events) await consumer.handle(event);
+        await this.db.query(
+          `UPDATE event_deliveries SET status = 'done', attempts = attempts + 1, done_at = now(), last_error = NULL
+            WHERE consumer = $1 AND event_id = ANY($2::bigint[])`,
+          [name, rows.map((r) => r.event_id)],
+        );
+      });
+      return true;
+    } catch (err) {
+      this.logger.debug({ err, consumer: name, events: rows.length }, 'event batch failed; retrying its events one by one');
+      return false;
+    }
+  }
+
   private async deliver(row: DueRow) {
     const consumer = this.events.consumer(row.consumer);
     if (!consumer) return;
-    const event: DomainEvent = {
-      id: String(row.event_id),
-      type: row.type as DomainEventType,
-      communityId: row.community_id,
-      data: row.data as DomainEvent['data'],
-      createdAt: new Date(row.created_at),
-    };
+    const event = toEvent(row);
     try {
       await this.db.transaction(async () => {
         await consumer.handle(event);
@@ -157,6 +186,36 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
           WHERE event_id = $1 AND consumer = $2`,
         [row.event_id, row.consumer, attempts, failed ? 'failed' : 'pending', String((err as Error)?.message ?? err).slice(0, 2000), Math.round(delay)],
       );
+    }
+  }
+}
+
+function toEvent(row: DueRow): DomainEvent {
+  return {
+    id: String(row.event_id),
+    type: row.type as DomainEventType,
+    communityId: row.community_id,
+    data: row.data as DomainEvent['data'],
+    createdAt: new Date(row.created_at),
+  };
+}
+
+/** At most `size` tasks at once; the rest wait their turn in order. */
+class Slots {
+  private used = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.used >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.used++;
+    try {
+      return await task();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.used--;
     }
   }
 }

@@ -86,6 +86,21 @@ export class EventsService {
     return [...this.consumers.values()].filter((c) => c.types === '*' || c.types.includes(type)).map((c) => c.name);
   }
 
+  /** Many events of one type in one statement (a consumer's batch), in order, in the caller's transaction. */
+  async recordMany<T extends DomainEventType>(type: T, items: Array<{ data: DomainEventMap[T]; communityId: string | null }>): Promise<void> {
+    if (!items.length) return;
+    if (!this.db.inTransaction) throw new Error(`events.recordMany('${type}') must run inside db.transaction()`);
+    const names = this.consumersOf(type);
+    await this.db.query(
+      `WITH e AS (INSERT INTO events (type, community_id, data)
+                  SELECT $1, x.c, x.d::jsonb FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS x(c, d, n) ORDER BY x.n RETURNING id)
+       INSERT INTO event_deliveries (event_id, consumer) SELECT e.id, c.name FROM e CROSS JOIN unnest($4::text[]) AS c(name)`,
+      [type, items.map((i) => i.communityId), items.map((i) => JSON.stringify(i.data)), names],
+    );
+    if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+    for (const i of items) this.announce(i.data);
+  }
+
   async record<T extends DomainEventType>(type: T, data: DomainEventMap[T], communityId: string | null = null): Promise<string> {
     if (!this.db.inTransaction) throw new Error(`events.record('${type}') must run inside db.transaction()`);
     const [row] = await this.db.query<{ id: string }>(

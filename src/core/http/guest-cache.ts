@@ -3,6 +3,14 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Invalidations } from '../cluster/invalidations';
 import { TaggedCache } from '../cluster/tagged-cache';
+import { hasSessionCookie } from '../auth/page-session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Tags a page names itself (a community's home shows every board's latest thread: `board:<id>` each). */
+    guestCacheTags?: string[];
+  }
+}
 
 /** Marks a GET route whose answers to guests (requests without an Authorization header) may come from the guest cache. */
 export const GuestCacheable = () => RouteConfig({ guestCache: true });
@@ -34,6 +42,7 @@ type RouteConfigOf = { guestCache?: boolean; guestCacheEffect?: 'none' | 'events
  * clear: what they show changes with boards and settings, which clear everything).
  */
 function tagsOf(request: FastifyRequest): string[] {
+  if (request.guestCacheTags) return request.guestCacheTags;
   const params = (request.params ?? {}) as Record<string, string | undefined>;
   if (params.threadId) return [`thread:${params.threadId}`];
   if (params.boardId) return [`board:${params.boardId}`];
@@ -61,8 +70,8 @@ function tagsOf(request: FastifyRequest): string[] {
  *   entries also expire after GUEST_CACHE_SECONDS, the bound on staleness if Redis is unreachable.
  * - A page rendered while a write dropped its tags (here or, through Redis, elsewhere) is not
  *   stored: it could hold the state from before the write.
- * Requests with an Authorization header are never served from or stored in the cache: members see
- * their own reactions and votes, and private boards.
+ * Requests with an Authorization header or the web pages' session cookie are never served from or
+ * stored in the cache: members see their own reactions and votes, and private boards.
  */
 export class GuestCache {
   /** Bounds: 10,000 pages and 32 MB of page text. */
@@ -88,7 +97,7 @@ export class GuestCache {
   install(fastify: FastifyInstance): void {
     if (!this.enabled) return;
     fastify.addHook('onRequest', async (request: CachedRequest, reply: FastifyReply) => {
-      if (request.method !== 'GET' || request.headers.authorization !== undefined) return;
+      if (request.method !== 'GET' || request.headers.authorization !== undefined || hasSessionCookie(request.headers)) return;
       if (!(request.routeOptions.config as RouteConfigOf)?.guestCache) return;
       request[STARTED_AT] = this.pages.mark();
       const hit = this.pages.get(request.url);

@@ -72,6 +72,10 @@ export function jsonDepth(text: string, stopAbove = Infinity): number {
   return max;
 }
 
+/** Routes that take a form body (as its raw string): the one-click unsubscribe (RFC 8058). */
+export const FORM_ROUTES: ReadonlySet<string> = new Set(['/api/v1/notifications/unsubscribe']);
+const FORM_BODY_LIMIT = 4096;
+
 /**
  * Installs the JSON parser (Fastify's own, which refuses `__proto__` and `constructor.prototype`,
  * behind a depth check; an empty body is `{}`) and the input check above, for every route.
@@ -94,6 +98,15 @@ export function installInputGuard(fastify: FastifyInstance): void {
       if (err) done(new AppError('MALFORMED_JSON', 400, 'The body is not valid JSON'), undefined);
       else done(null, parsed);
     });
+  });
+  // HTML forms and RFC 8058 one-click unsubscribes post `application/x-www-form-urlencoded`: taken, as the
+  // raw string (no parsing into objects), by the routes listed in FORM_ROUTES only; elsewhere 415 as before.
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (request, body, done) => {
+    if (!FORM_ROUTES.has(request.routeOptions.url ?? '')) {
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'This route takes JSON'), undefined);
+      return;
+    }
+    done(null, body as string);
   });
   fastify.addHook('preValidation', async (request) => {
     const errors = badInputFields(request);

@@ -99,6 +99,8 @@ function typeIntegers(schemas: Record<string, Schema>) {
 export function recordRoutes(fastify: FastifyInstance): Set<string> {
   const routes = new Set<string>();
   fastify.addHook('onRoute', (route) => {
+    // Web pages (src/web) are HTML for browsers, not API: they are not in the document.
+    if ((route.config as { page?: boolean } | undefined)?.page) return;
     for (const method of [route.method].flat()) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
       routes.add(`${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);

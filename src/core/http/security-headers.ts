@@ -22,11 +22,40 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
-/** Sets Helmet's headers on every answer (errors and cached pages included). */
-export function installSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
+/**
+ * Sets Helmet's headers on every answer (errors and cached pages included). Routes marked as web
+ * pages (route config `page: true`, see src/web) get `pageOptions` instead: their own CSP.
+ */
+export function installSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions, pageOptions?: HelmetOptions): void {
   const headers = securityHeaders(options);
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const pageHeaders = pageOptions ? securityHeaders(pageOptions) : headers;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers((request.routeOptions.config as { page?: boolean } | undefined)?.page ? pageHeaders : headers);
     done();
   });
 }
+
+/**
+ * The web pages' Content-Security-Policy: scripts and styles from our own origin only (no inline
+ * script or style, no eval), images from our origin and data: URLs, socket.io to our own origin,
+ * forms posting to our own origin, no framing.
+ */
+export const PAGE_SECURITY_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+};

@@ -88,6 +88,26 @@ const USER_INPUT: UserInputPattern[] = [
   { file: 'src/search/highlight.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
   { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]+/gu, input: 'suggestion queries (their words)', apply: 'matchAll', attacks: [['a a a…', (n) => 'a '.repeat(n / 2)]] },
   { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]$/u, input: 'suggestion queries (a word at the end?)', attacks: [['letters + space', (n) => 'a'.repeat(n - 1) + ' ']] },
+  // The brand look (issue 23) and the staff pages (issue 24).
+  { file: 'src/communities/community-look.css.ts', regex: /^#[0-9a-fA-F]{6}$/, input: 'primary colour of a look' },
+  { file: 'src/communities/community-look.css.ts', regex: /<\/|<!--|-->/, input: 'custom CSS of a look', attacks: [['lt + slashes', (n) => '<'.repeat(n / 2) + '-'.repeat(n / 2)]] },
+  { file: 'src/communities/community-look.service.ts', regex: /^([0-9a-f]{16})(-base)?\.css$/, input: 'look stylesheet name in the URL' },
+  { file: 'src/communities/community-look.service.ts', regex: /^[0-9a-f]{32}\.webp$/, input: 'look logo name in the URL' },
+  { file: 'src/identity/identity.service.ts', regex: /[\\%_]/g, input: 'member search text (LIKE pattern)', apply: 'replace', attacks: [['percents', (n) => '%'.repeat(n)]] },
+  { file: 'src/web/staff/audit-page.controller.ts', regex: /^@/, input: 'username in the audit filter' },
+  { file: 'src/web/staff/boards-page.controller.ts', regex: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, input: 'board ids of a new order' },
+  { file: 'src/web/staff/dashboard-charts.ts', regex: /^\d{4}-\d{2}-\d{2}$/, input: 'dates of the dashboard range' },
+  { file: 'src/web/staff/look-page.controller.ts', regex: /\r\n/g, input: 'custom CSS typed in the look form', apply: 'replace', attacks: [['CR LF', (n) => '\r\n'.repeat(n / 2)]] },
+  { file: 'src/web/staff/look-page.controller.ts', regex: /^(draft|live)-\d{1,6}\.css$/, input: 'preview stylesheet name in the URL' },
+  { file: 'src/web/staff/platform-admin.controller.ts', regex: /^[a-z0-9-]{3,40}$/, input: 'slug of a new community (platform admin form)' },
+  { file: 'src/web/staff/platform-admin.controller.ts', regex: /^@/, input: 'username of the first admin' },
+  { file: 'src/web/staff/review-page.controller.ts', regex: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, input: 'review item id of a form' },
+  { file: 'src/web/staff/review-page.controller.ts', regex: /^\d{1,9}$/, input: 'review item version of a form' },
+  { file: 'src/web/staff/roles-page.controller.ts', regex: /^[0-9a-f-]{36}$/, input: 'member id of a role form' },
+  { file: 'src/web/staff/roles-page.controller.ts', regex: /^@/, input: 'member search text' },
+  { file: 'src/web/staff/sanctions-page.controller.ts', regex: /^@/, input: 'username of a sanctioned member' },
+  { file: 'src/web/staff/settings-page.controller.ts', regex: /^-?\d{1,15}$/, input: 'numbers of the settings form' },
+  { file: 'src/web/staff/thread-tools.controller.ts', regex: /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, input: 'duplicate thread address or id', attacks: [['hex + dashes', (n) => '0a-'.repeat(n / 3)]] },
 ];
 
 /** Patterns that never see client input, and why. */
@@ -111,6 +131,7 @@ const SERVER_ONLY: { file: string; literal: string; why: string }[] = [
     why: 'our own route paths, when the API document is built',
   })),
   { file: 'src/threads/images.ts', literal: '/exceeds pixel limit/i', why: "libvips' error message (a short fixed text)" },
+  ...['/^(name|minLifetime) /', '/^./'].map((literal) => ({ file: 'src/web/staff/loyalty-admin.controller.ts', literal, why: 'our own validation messages, shown next to the tier fields' })),
 ];
 
 const GENERIC_ATTACKS: Attack[] = [
@@ -130,6 +151,8 @@ const REGEX_FREE_VALIDATORS = new Set([
   'ArrayMaxSize', 'ArrayMinSize', 'ArrayUnique', 'IsArray', 'IsBoolean', 'IsIn', 'IsInt', 'IsNumber', 'IsObject', 'IsOptional',
   'IsString', 'Max', 'MaxLength', 'Min', 'MinLength', 'ValidateNested', 'ValidationError', 'validate', 'validateSync',
   'getMetadataStorage', // reads decorator metadata, validates nothing
+  'Length', 'Equals', 'NotEquals', 'ValidateIf', // a length, ===, !== and a condition: no pattern
+  'Validate', 'ValidatorConstraint', 'ValidatorConstraintInterface', // run our own constraint classes (code, no pattern)
 ]);
 /** class-validator decorators that run validator.js patterns: timed below like our own. */
 const LIBRARY_VALIDATORS: Record<string, (s: string) => unknown> = {
@@ -198,9 +221,10 @@ function calibrate(run: (s: string) => unknown, input: string, minMs: number): n
  * repetitions, calibrated so one run takes at least `minMs` of CPU (a linear pattern then spends
  * the same time on both, so both see the same disturbances); small and large runs alternate and
  * each keeps its minimum; at least three rounds, more (up to `maxRounds`) while the ratio is over
- * the bound, in case a pause (GC, JIT) hit a run.
+ * the bound, in case a pause (GC, JIT) or a busy machine (the browser tests' Chromium beside it) hit a
+ * run. More rounds never let a super-linear pattern pass: its every round is ~100× the small one.
  */
-function growth(run: (s: string) => unknown, attack: Attack, minMs: number, maxRounds = 9): number {
+function growth(run: (s: string) => unknown, attack: Attack, minMs: number, maxRounds = 25): number {
   const small = attack[1](SMALL);
   const large = attack[1](LARGE);
   const smallReps = calibrate(run, small, minMs);
@@ -232,7 +256,14 @@ function applier(regex: RegExp, apply: Apply = 'test'): (s: string) => unknown {
         return regex.test(s);
       };
     case 'matchAll':
-      return (s) => [...s.matchAll(regex)].length;
+      // Counted as they come, not kept in an array: tens of thousands of retained match objects made
+      // the garbage collector's work (counted in CPU time) grow faster than the regex's, failing a
+      // linear pattern on a busy machine (33x once in CI).
+      return (s) => {
+        let n = 0;
+        for (const _ of s.matchAll(regex)) n++;
+        return n;
+      };
     case 'replace':
       return (s) => s.replace(regex, '.');
     case 'split':

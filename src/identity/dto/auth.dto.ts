@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { trim } from '../../core/http/transforms';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination/pagination';
 import { PASSWORD_MAX_LENGTH } from '../password-policy';
 
@@ -24,6 +24,17 @@ export class RegisterDto {
   @MinLength(1)
   @MaxLength(50)
   displayName: string;
+
+  @ApiPropertyOptional({
+    example: 'ada',
+    minLength: 3,
+    maxLength: 20,
+    description: 'Letters, digits, "_", "-" and "." (starting and ending with a letter, digit or "_"); unique in any letter case. Missing: derived from displayName (ada, ada1, ...)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  username?: string;
 }
 
 export class LoginDto {
@@ -48,12 +59,16 @@ export class RefreshDto {
 
 export class UserView {
   @ApiProperty() id: string;
+  /** Absent only where a module builds a placeholder for an unknown id; null for a deleted account. */
+  @ApiProperty({ nullable: true, type: String, description: 'Unique (any letter case); null for a deleted account' }) username?: string | null;
   @ApiProperty() displayName: string;
   @ApiPropertyOptional({ nullable: true, type: String }) avatarUrl: string | null;
 }
 
 export class MeUserView extends UserView {
+  @ApiProperty({ description: 'Plain text, at most 500 characters' }) bio: string;
   @ApiProperty() email: string;
+  @ApiProperty({ description: 'Whether the member followed the emailed verification link (store sign-on accounts start verified)' }) emailVerified: boolean;
   @ApiProperty() isPlatformAdmin: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { DateRangeQueryDto } from '../../core/http/date-range.dto';
 import { PageQueryDto } from '../../core/pagination/pagination';
 import { PostView, SKU, ThreadView } from '../../threads/dto/threads.dto';
 
@@ -36,17 +37,7 @@ export class QaFilterDto {
 
 export class QueueQueryDto extends IntersectionType(PageQueryDto, QaFilterDto) {}
 
-export class ResponseTimesQueryDto extends QaFilterDto {
-  @ApiPropertyOptional({ description: 'ISO 8601; default: 30 days before `to`' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or time' })
-  from?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601, exclusive; default: now' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or time' })
-  to?: string;
-}
+export class ResponseTimesQueryDto extends IntersectionType(QaFilterDto, DateRangeQueryDto) {}
 
 export class VoteResultView {
   @ApiProperty() postId: string;

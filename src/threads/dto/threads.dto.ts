@@ -153,7 +153,8 @@ export class PostView {
   @ApiProperty() isOfficial: boolean;
   @ApiProperty() isStaffAnswer: boolean;
   @ApiProperty() verifiedBuyer: boolean;
-  @ApiProperty() hidden: boolean;
+  @ApiProperty({ description: 'Hidden by moderation (reports, a moderator, or held for review): seen only by its author and moderators' }) hidden: boolean;
+  @ApiPropertyOptional({ description: 'Present (true) only on a post held for review until a moderator approves it (it is also hidden)' }) queued?: boolean;
   @ApiProperty({ description: 'Promoted to the community FAQ' }) isFaq: boolean;
   @ApiProperty({ type: [AttachmentView] }) attachments: AttachmentView[];
   @ApiProperty() createdAt: string;
@@ -180,6 +181,7 @@ export class ThreadView {
   @ApiPropertyOptional({ nullable: true, type: String }) officialPostId: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Questions: when staff first answered' }) firstStaffAnswerAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Closed as a duplicate of this thread' }) duplicateOfThreadId: string | null;
+  @ApiPropertyOptional({ description: 'Present (true) only when its first post is hidden or held for review: seen only by its author and moderators' }) hidden?: boolean;
   @ApiProperty() createdAt: string;
   @ApiPropertyOptional({ type: PostView }) firstPost?: PostView;
 }

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { createBoard, createThread, NO_LIMITS, reply, setSettings } from '../content';
 import { createCommunity, createMember, loginAdmin, registerUser, TestUser } from '../factories';
 import { Http } from '../http';
+import { MODULE_FIXTURES } from './modules';
 import { CommunityKey, PoolValue, Scope, Visibility, World } from './world';
 
 /**
@@ -10,7 +11,10 @@ import { CommunityKey, PoolValue, Scope, Visibility, World } from './world';
  * document names must have a pool here (PATH_POOLS); a route with a new parameter name fails the
  * run until its pool is added.
  */
-export const PATH_POOLS = ['slug', 'boardId', 'threadId', 'postId', 'attachmentId', 'fileName', 'sessionId', 'userId', 'kind'] as const;
+export const PATH_POOLS: readonly string[] = [
+  ...['slug', 'boardId', 'threadId', 'postId', 'attachmentId', 'fileName', 'sessionId', 'userId', 'kind'],
+  ...MODULE_FIXTURES.flatMap((m) => m.pathPools),
+];
 
 const REACTIONS = ['like', 'helpful', 'love', 'insightful'];
 const VISIBILITIES: Visibility[] = ['public', 'members', 'staff'];
@@ -134,12 +138,14 @@ export async function buildWorld(http: Http, baseUrl: string): Promise<World> {
   world.named.sku = ['SKU-0', 'SKU-1'];
   world.named.q = FIXTURE_WORDS;
   world.named.role = ['member', 'staff', 'moderator', 'admin'];
+  // The modules' own fixtures (chat rooms, review items, rewards...): see ./modules.
+  for (const m of MODULE_FIXTURES) await m.build({ http, baseUrl, world, pool });
   return world;
 }
 
 /** Every value of a path parameter's pool, or undefined when the name has no fixtures yet. */
 export function poolFor(world: World, name: string): PoolValue[] | undefined {
-  return (PATH_POOLS as readonly string[]).includes(name) ? world.pools[name] : undefined;
+  return PATH_POOLS.includes(name) ? world.pools[name] : undefined;
 }
 
 export async function uploadImage(baseUrl: string, token: string, slug: string, image: Buffer): Promise<any> {
