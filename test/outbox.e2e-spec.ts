@@ -151,6 +151,61 @@ describe('event outbox', () => {
     }
   });
 
+  it('a batch that fails rolls back whole (writes and after-commit hooks); its events then go one by one and only the bad one backs off', async () => {
+    const table = `consumer_log_${unique('b')}`;
+    await db.query(`CREATE TABLE ${table} (event_id bigint PRIMARY KEY, how text NOT NULL)`);
+    const tag = unique('batch');
+    const name = unique('batcher');
+    const hooks: string[] = [];
+    let batches = 0;
+    const mine = (e: DomainEvent) => (e.data as { tag: string }).tag === tag;
+    const bad = (e: DomainEvent) => mine(e) && (e.data as { n: number }).n === 2;
+    events.register({
+      name,
+      types: ['test.ping'],
+      handle: async (e) => {
+        if (!mine(e)) return;
+        await db.query(`INSERT INTO ${table} VALUES ($1, 'one')`, [e.id]);
+        db.afterCommit(() => hooks.push(`one ${e.id}`));
+        if (bad(e)) throw new Error('bad event');
+      },
+      handleBatch: async (batch) => {
+        if (!batch.some(mine)) return;
+        batches++;
+        for (const e of batch.filter(mine)) await db.query(`INSERT INTO ${table} VALUES ($1, 'batch')`, [e.id]);
+        db.afterCommit(() => hooks.push('batch'));
+        if (batch.some(bad)) throw new Error('bad batch');
+      },
+    });
+    try {
+      const ids = await db.transaction(async () => [
+        await events.record('test.ping', { n: 1, tag }),
+        await events.record('test.ping', { n: 2, tag }),
+        await events.record('test.ping', { n: 3, tag }),
+      ]);
+      const status = () =>
+        db.query<{ event_id: string; status: string; attempts: number }>(
+          'SELECT event_id::text AS event_id, status, attempts FROM event_deliveries WHERE consumer = $1 AND event_id = ANY($2::bigint[]) ORDER BY event_id',
+          [name, ids],
+        );
+      await eventually(async () => (await status()).filter((r) => r.status === 'done').length === 2);
+      expect(batches).toBeGreaterThanOrEqual(1);
+      const rows = await status();
+      expect([rows[0], rows[2]].map((r) => [r.status, r.attempts])).toEqual([['done', 1], ['done', 1]]);
+      // The bad one backs off (retried with this app's short delays, parked after 3 attempts): never done.
+      expect(rows[1].status).not.toBe('done');
+      expect(rows[1].attempts).toBeGreaterThanOrEqual(1);
+      // Nothing of the failed batch stayed: the good events' rows are the one-by-one ones, and only their hooks ran.
+      expect(await db.query(`SELECT event_id::text AS id, how FROM ${table} ORDER BY event_id`)).toEqual([
+        { id: ids[0], how: 'one' },
+        { id: ids[2], how: 'one' },
+      ]);
+      expect(hooks.sort()).toEqual([`one ${ids[0]}`, `one ${ids[2]}`].sort());
+    } finally {
+      events.unregister(name);
+    }
+  });
+
   it('a failing consumer neither blocks other consumers nor later events, and is parked after maxAttempts', async () => {
     const tag = unique('iso');
     const good: number[] = [];

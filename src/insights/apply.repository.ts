@@ -23,6 +23,14 @@ class Params {
 
 const byKey = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 
+/**
+ * Per-member rows (profiles, active days) are written only for members not deleted before: an event
+ * that reaches the consumer after their `user.deleted` (an outbox straggler, such as loyalty's points
+ * for a reply made just before) must not bring a profile back, or the live tables would depend on the
+ * order of delivery and differ from the rebuild's.
+ */
+const NOT_FORGOTTEN = 'NOT EXISTS (SELECT 1 FROM insights_forgotten_users f WHERE f.user_id = x.user_id)';
+
 /** Block sizes (2^level days) of insights_activity_blocks, read by the dashboard's most engaged members. */
 export const BLOCK_LEVELS = [3, 4, 5, 6] as const;
 
@@ -49,7 +57,6 @@ export class ApplyRepository {
    * Returns null when `fx` was applied.
    */
   async apply(fx: Effects, claim?: string[]): Promise<Set<string> | null> {
-    await this.dropForgotten(fx);
     const fresh = await this.main(fx, claim);
     if (fresh) return fresh;
     await this.questions(fx);
@@ -99,7 +106,7 @@ export class ApplyRepository {
     const latest = (col: string, idCol: string) =>
       `${col} = CASE WHEN excluded.${idCol} IS NOT NULL AND (t.${idCol} IS NULL OR excluded.${idCol} > t.${idCol}) THEN excluded.${col} ELSE t.${col} END`;
     const list = columns.map((c) => c.name).join(', ');
-    return `prof AS (INSERT INTO insights_profiles AS t (${list}) SELECT * FROM ${p.unnest('x', columns, rows)} WHERE ${ok}
+    return `prof AS (INSERT INTO insights_profiles AS t (${list}) SELECT * FROM ${p.unnest('x', columns, rows)} WHERE ${ok} AND ${NOT_FORGOTTEN}
       ON CONFLICT (community_id, user_id) DO UPDATE SET
       ${PROFILE_COUNTERS.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')},
       joined_at = LEAST(t.joined_at, excluded.joined_at),
@@ -124,7 +131,7 @@ export class ApplyRepository {
     ];
     const rows = byKey(fx.activity).map((a) => [a.communityId, a.userId, a.day, a.actions, a.contribution]);
     return [
-      `ain AS (SELECT * FROM ${p.unnest('x', columns, rows)} WHERE ${ok})`,
+      `ain AS (SELECT * FROM ${p.unnest('x', columns, rows)} WHERE ${ok} AND ${NOT_FORGOTTEN})`,
       `act AS (INSERT INTO insights_activity AS t (community_id, user_id, day, actions, contribution) SELECT * FROM ain
         ON CONFLICT (community_id, user_id, day) DO UPDATE SET actions = t.actions + excluded.actions, contribution = t.contribution + excluded.contribution
         RETURNING t.community_id, t.user_id, t.day, (t.xmax = 0) AS inserted)`,
@@ -225,21 +232,6 @@ export class ApplyRepository {
        ON CONFLICT (room_id) DO UPDATE SET staff_id = COALESCE(excluded.staff_id, t.staff_id), closed_at = COALESCE(excluded.closed_at, t.closed_at)`,
       [list.map((s) => s.roomId), list.map((s) => s.communityId), list.map((s) => s.customerId), list.map((s) => s.staffId), list.map((s) => s.closedAt)],
     );
-  }
-
-  /**
-   * Drops the per-member rows (profile, active days) of members deleted before: an event that reaches
-   * the consumer after their `user.deleted` (an outbox straggler) must not bring a profile back, or the
-   * live tables would depend on the order of delivery and differ from the rebuild's.
-   */
-  private async dropForgotten(fx: Effects) {
-    if (!fx.profiles.size) return;
-    const users = [...new Set([...fx.profiles.values()].map((p) => p.userId))];
-    const rows = await this.db.query<{ user_id: string }>('SELECT user_id FROM insights_forgotten_users WHERE user_id = ANY($1::uuid[])', [users]);
-    if (!rows.length) return;
-    const gone = new Set(rows.map((r) => r.user_id));
-    for (const [key, p] of fx.profiles) if (gone.has(p.userId)) fx.profiles.delete(key);
-    for (const [key, a] of fx.activity) if (gone.has(a.userId)) fx.activity.delete(key);
   }
 
   /** user.deleted: the person's profile and activity go; aggregates (counts without names) stay, rating comments are dropped. */

@@ -309,32 +309,36 @@ export class PostsService {
     });
   }
 
-  /** Idempotent: adding a reaction one already has, or removing one one does not have, changes nothing. */
+  /**
+   * Idempotent: adding a reaction one already has, or removing one one does not have, changes nothing.
+   * One statement (atomic on its own, so no transaction's BEGIN and COMMIT): the reaction row, the
+   * post's and the thread's counts, and the event (with its deliveries) when the row changed.
+   */
   async react(actor: Actor, postId: string, kind: ReactionKind, add: boolean): Promise<void> {
     const { post, role } = await this.access.post(actor, postId);
     if (!roleAtLeast(role, 'member')) throw ThreadsErrors.notMember();
     await this.policy.assertMay(post.community_id, actor.userId, 'react');
-    await this.db.transaction(async () => {
-      const { affected } = add
-        ? await this.db.execute(
-            'INSERT INTO post_reactions (post_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-            [postId, actor.userId, kind],
-          )
-        : await this.db.execute('DELETE FROM post_reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3', [postId, actor.userId, kind]);
-      if (!affected) return;
-      const delta = add ? 1 : -1;
-      await this.db.query(
-        `UPDATE posts SET reactions = jsonb_set(reactions, ARRAY[$2::text], to_jsonb(GREATEST(COALESCE((reactions->>$2)::int, 0) + $3, 0)))
-          WHERE id = $1`,
-        [postId, kind, delta],
-      );
-      // By the thread's key (first_post_id has no index: a scan of every thread per reaction at scale).
-      await this.db.query('UPDATE threads SET reaction_count = reaction_count + $2 WHERE id = $3 AND first_post_id = $1', [postId, delta, post.thread_id]);
-      await this.events.record(
-        add ? 'reaction.added' : 'reaction.removed',
-        { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, userId: actor.userId, kind },
-        post.community_id,
-      );
-    });
+    const params: unknown[] = [postId, actor.userId, kind, add ? 1 : -1, post.thread_id];
+    const event = this.events.recordInStatement(
+      add ? 'reaction.added' : 'reaction.removed',
+      { communityId: post.community_id, boardId: post.board_id, threadId: post.thread_id, postId, authorId: post.author_id, userId: actor.userId, kind },
+      post.community_id,
+      params,
+      'r',
+    );
+    const change = add
+      ? 'INSERT INTO post_reactions (post_id, user_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING post_id'
+      : 'DELETE FROM post_reactions WHERE post_id = $1 AND user_id = $2 AND kind = $3 RETURNING post_id';
+    const [row] = await this.db.query<{ changed: number }>(
+      `WITH r AS (${change}),
+       p AS (UPDATE posts SET reactions = jsonb_set(reactions, ARRAY[$3::text], to_jsonb(GREATEST(COALESCE((reactions->>$3::text)::int, 0) + $4::int, 0)))
+              WHERE id = $1 AND EXISTS (SELECT 1 FROM r)),
+       -- By the thread's key (first_post_id has no index: a scan of every thread per reaction at scale).
+       t AS (UPDATE threads SET reaction_count = reaction_count + $4::int WHERE id = $5 AND first_post_id = $1 AND EXISTS (SELECT 1 FROM r)),
+       ${event.ctes}
+       SELECT count(*)::int AS changed FROM r`,
+      params,
+    );
+    if (row.changed) event.recorded();
   }
 }

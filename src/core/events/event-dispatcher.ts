@@ -58,7 +58,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
   ) {
-    events.onRecorded(() => this.wake());
+    events.onRecorded((consumers) => this.wake(consumers));
   }
 
   onApplicationBootstrap() {
@@ -84,9 +84,14 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     await this.idle();
   }
 
-  wake() {
+  /**
+   * Starts draining `consumers` (after a commit: those it gave deliveries; the polling timer: all).
+   * Waking only the consumers an event concerns keeps the others' empty claims (a transaction each)
+   * from taking the slots and the database's time from those with work.
+   */
+  wake(consumers: readonly string[] = this.events.consumerNames()) {
     if (this.stopped) return;
-    for (const name of this.events.consumerNames()) {
+    for (const name of consumers) {
       if (this.draining.has(name)) {
         this.wakeAgain.add(name);
         continue;
@@ -117,48 +122,61 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     } while (this.wakeAgain.has(name) && !this.stopped);
   }
 
-  /** One consumer's batch: its due deliveries in event order, claimed with SKIP LOCKED. */
+  /**
+   * One consumer's batch: its due deliveries in event order, claimed with SKIP LOCKED, handed over
+   * whole (the consumer's `handleBatch` when it has one, else `handle` per event in order) and marked
+   * done with one statement, in one transaction. If anything in it fails, that transaction rolls back
+   * (with its after-commit hooks) and the due deliveries are claimed again and delivered one by one,
+   * each under its own savepoint, so only the failing event backs off.
+   */
   private async tickConsumer(name: string): Promise<number> {
+    try {
+      return await this.db.transaction(async () => {
+        const rows = await this.claim(name);
+        if (rows.length > 1 && this.events.consumer(name)) {
+          await this.deliverAll(name, rows);
+          return rows.length;
+        }
+        for (const row of rows) await this.deliver(row);
+        return rows.length;
+      });
+    } catch (err) {
+      if (!(err instanceof BatchFailed)) throw err;
+      this.logger.debug({ err: err.cause, consumer: name }, 'event batch failed; retrying its events one by one');
+    }
     return this.db.transaction(async () => {
-      const rows = await this.db.query<DueRow>(
-        `SELECT d.event_id, d.consumer, d.attempts, e.type, e.community_id, e.data, e.created_at
-           FROM event_deliveries d JOIN events e ON e.id = d.event_id
-          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.consumer = $1
-          ORDER BY d.event_id
-          LIMIT $2
-          FOR UPDATE OF d SKIP LOCKED`,
-        [name, this.options.batchSize],
-      );
-      if (rows.length > 1 && (await this.deliverAll(name, rows))) return rows.length;
+      const rows = await this.claim(name);
       for (const row of rows) await this.deliver(row);
       return rows.length;
     });
   }
 
-  /**
-   * The whole batch under one savepoint, marked done with one statement (the consumer's `handleBatch`
-   * when it has one, else `handle` per event in order): a third of the round trips of one savepoint per
-   * event. If anything in it fails, the savepoint (with its after-commit hooks) is rolled back and the
-   * caller goes event by event, so only the failing event backs off.
-   */
-  private async deliverAll(name: string, rows: DueRow[]): Promise<boolean> {
-    const consumer = this.events.consumer(name);
-    if (!consumer) return false;
+  private claim(name: string): Promise<DueRow[]> {
+    return this.db.query<DueRow>(
+      `SELECT d.event_id, d.consumer, d.attempts, e.type, e.community_id, e.data, e.created_at
+         FROM event_deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.consumer = $1
+        ORDER BY d.event_id
+        LIMIT $2
+        FOR UPDATE OF d SKIP LOCKED`,
+      [name, this.options.batchSize],
+    );
+  }
+
+  /** The whole batch, in the caller's transaction; a failure is thrown as BatchFailed. */
+  private async deliverAll(name: string, rows: DueRow[]): Promise<void> {
+    const consumer = this.events.consumer(name)!;
     const events = rows.map(toEvent);
     try {
-      await this.db.transaction(async () => {
-        if (consumer.handleBatch) await consumer.handleBatch(events);
-        else for (const event of events) await consumer.handle(event);
-        await this.db.query(
-          `UPDATE event_deliveries SET status = 'done', attempts = attempts + 1, done_at = now(), last_error = NULL
-            WHERE consumer = $1 AND event_id = ANY($2::bigint[])`,
-          [name, rows.map((r) => r.event_id)],
-        );
-      });
-      return true;
+      if (consumer.handleBatch) await consumer.handleBatch(events);
+      else for (const event of events) await consumer.handle(event);
+      await this.db.query(
+        `UPDATE event_deliveries SET status = 'done', attempts = attempts + 1, done_at = now(), last_error = NULL
+          WHERE consumer = $1 AND event_id = ANY($2::bigint[])`,
+        [name, rows.map((r) => r.event_id)],
+      );
     } catch (err) {
-      this.logger.debug({ err, consumer: name, events: rows.length }, 'event batch failed; retrying its events one by one');
-      return false;
+      throw new BatchFailed(err);
     }
   }
 
@@ -187,6 +205,12 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         [row.event_id, row.consumer, attempts, failed ? 'failed' : 'pending', String((err as Error)?.message ?? err).slice(0, 2000), Math.round(delay)],
       );
     }
+  }
+}
+
+class BatchFailed extends Error {
+  constructor(cause: unknown) {
+    super('event batch failed', { cause });
   }
 }
 

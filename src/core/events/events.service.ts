@@ -13,7 +13,7 @@ import { DomainEventMap, DomainEventType, EventConsumer } from './event-types';
 @Injectable()
 export class EventsService {
   private readonly consumers = new Map<string, EventConsumer>();
-  private readonly recordedListeners: Array<() => void> = [];
+  private readonly recordedListeners: Array<(consumers: string[]) => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -48,8 +48,8 @@ export class EventsService {
     return [...this.consumers.keys()];
   }
 
-  /** Called by the dispatcher: wake up after a commit that recorded events. */
-  onRecorded(listener: () => void) {
+  /** Called by the dispatcher: wake up (the consumers given deliveries) after a commit that recorded events. */
+  onRecorded(listener: (consumers: string[]) => void) {
     this.recordedListeners.push(listener);
   }
 
@@ -76,7 +76,7 @@ export class EventsService {
       ctes += `, hearth_event_deliveries AS (INSERT INTO event_deliveries (event_id, consumer) SELECT e.id, unnest($${params.length}::text[]) FROM hearth_event e)`;
     }
     const recorded = () => {
-      if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+      if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l(names)));
       this.announce(data);
     };
     return { ctes, recorded };
@@ -97,7 +97,7 @@ export class EventsService {
        INSERT INTO event_deliveries (event_id, consumer) SELECT e.id, c.name FROM e CROSS JOIN unnest($4::text[]) AS c(name)`,
       [type, items.map((i) => i.communityId), items.map((i) => JSON.stringify(i.data)), names],
     );
-    if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+    if (names.length) this.db.afterCommit(() => this.recordedListeners.forEach((l) => l(names)));
     for (const i of items) this.announce(i.data);
   }
 
@@ -113,7 +113,7 @@ export class EventsService {
         'INSERT INTO event_deliveries (event_id, consumer) SELECT $1::bigint, unnest($2::text[])',
         [row.id, names],
       );
-      this.db.afterCommit(() => this.recordedListeners.forEach((l) => l()));
+      this.db.afterCommit(() => this.recordedListeners.forEach((l) => l(names)));
     }
     this.announce(data);
     return String(row.id);
