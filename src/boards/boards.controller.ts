@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
@@ -7,7 +7,7 @@ import { CurrentActor, CurrentCommunity, OptionalActor } from '../core/auth/deco
 import { IdParamPipe } from '../core/http/id-param.pipe';
 import { Page, PageQueryDto } from '../core/pagination/pagination';
 import { BoardsService } from './boards.service';
-import { BoardPageView, BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
+import { BoardOrderDto, BoardPageView, BoardView, CreateBoardDto, UpdateBoardDto } from './dto/boards.dto';
 import { GuestCacheable } from '../core/http/guest-cache';
 
 @ApiTags('boards')
@@ -29,6 +29,14 @@ export class BoardsController {
   @ApiOkResponse({ type: BoardPageView, description: 'Boards the caller can see (guests: public boards), by position' })
   list(@OptionalActor() actor: Actor | null, @Param('slug') slug: string, @Query() query: PageQueryDto): Promise<Page<BoardView>> {
     return this.boards.listVisible(slug, actor, query);
+  }
+
+  @Put('communities/:slug/boards/order')
+  @CommunityRole('admin')
+  @ApiOkResponse({ type: BoardPageView, description: 'Every board in the new order (positions 0..n-1); one transaction' })
+  @ApiConflictResponse({ description: 'BOARDS_CHANGED: boardIds is not exactly the community\'s boards' })
+  async reorder(@CurrentCommunity() community: CommunityContext, @Body() dto: BoardOrderDto): Promise<Page<BoardView>> {
+    return { items: await this.boards.reorder(community, dto.boardIds), nextCursor: null };
   }
 
   @Patch('boards/:boardId')

@@ -125,6 +125,29 @@ export class BoardsService {
     }
   }
 
+  /**
+   * The whole order at once, in one transaction: `boardIds` must be exactly the community's boards
+   * (409 BOARDS_CHANGED otherwise, nothing written), which get positions 0..n-1 in that order. The
+   * community's board rows are locked first, so two orders saved at once apply one after the other,
+   * never interleaved. Returns the boards in the new order.
+   */
+  async reorder(community: CommunityContext, boardIds: string[]): Promise<BoardView[]> {
+    const ids = boardIds.map((id) => id.toLowerCase());
+    const rows = await this.db.transaction(async () => {
+      const current = await this.db.query<{ id: string }>('SELECT id FROM boards WHERE community_id = $1 ORDER BY id FOR UPDATE', [community.id]);
+      const known = new Set(current.map((r) => r.id));
+      if (ids.length !== known.size || !ids.every((id) => known.has(id))) throw BoardsErrors.boardsChanged();
+      await this.db.query(
+        `UPDATE boards b SET position = x.n - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n)
+          WHERE b.id = x.id AND b.community_id = $1 AND b.position <> x.n - 1`,
+        [community.id, ids],
+      );
+      return this.db.query<BoardRow>('SELECT * FROM boards WHERE community_id = $1 ORDER BY position, created_at, id', [community.id]);
+    });
+    for (const row of rows) this.invalidations.publish({ boardId: row.id });
+    return rows.map(toBoardView);
+  }
+
   /** The board if the caller can see it (404 otherwise, also for boards that exist but are hidden from them). */
   async getAccessible(actor: Actor | null, boardId: string): Promise<AccessibleBoard> {
     const row = await this.findRow(boardId);

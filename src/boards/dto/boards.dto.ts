@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { trim } from '../../core/http/transforms';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { BOARD_KINDS, BOARD_VISIBILITIES, BoardKind, BoardVisibility } from '../board-access';
 
 const BOARD_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -97,4 +97,15 @@ export class BoardView {
 export class BoardPageView {
   @ApiProperty({ type: [BoardView] }) items: BoardView[];
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+/** The whole order of a community's boards at once (PUT communities/:slug/boards/order). */
+export class BoardOrderDto {
+  @ApiProperty({ type: [String], format: 'uuid', maxItems: 500, description: "Every board of the community, each once, in the new order (first = position 0)" })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  @ArrayUnique({ message: 'boardIds must not repeat a board' })
+  @IsUUID('all', { each: true, message: 'each of boardIds must be a board id (UUID)' })
+  boardIds: string[];
 }

@@ -41,9 +41,9 @@ const BOARD_FIELDS = ['name', 'slug', 'kind', 'visibility', 'description'] as co
  * The admin's boards page (issue 24): every board of the community by position, a form to create
  * one, an edit form per board, and the order, changed by drag and drop (board-order.js) or, with
  * the keyboard and without JavaScript, by Move up / Move down buttons. All of it calls
- * BoardsService as the API does (POST communities/:slug/boards, PATCH boards/:id); the order is the
- * boards' `position`, renumbered 0..n-1 in the new order (only the boards whose position changes
- * are patched).
+ * BoardsService as the API does (POST communities/:slug/boards, PATCH boards/:id, PUT
+ * communities/:slug/boards/order); the order is the boards' `position`, renumbered 0..n-1 in the new
+ * order in one transaction.
  */
 @Controller()
 @UseFilters(WebErrorFilter)
@@ -126,7 +126,7 @@ export class BoardsPageController {
     if (at < 0) throw CommonErrors.notFound('Board');
     const to = form.direction === 'up' ? at - 1 : at + 1;
     if (to >= 0 && to < order.length) [order[at], order[to]] = [order[to], order[at]];
-    await this.applyOrder(page, boards, order);
+    await this.applyOrder(page, order);
     return reply.redirect(`${base(page)}?saved=order#board-${id}`, 303);
   }
 
@@ -143,16 +143,13 @@ export class BoardsPageController {
     if (order.length !== boards.length || given.size !== order.length || ![...given].every((id) => known.has(id))) {
       throw new AppError('BOARDS_CHANGED', 409, 'The boards changed since this page was loaded: reload it and order them again');
     }
-    await this.applyOrder(page, boards, [...given]);
+    await this.applyOrder(page, [...given]);
     return reply.redirect(`${base(page)}?saved=order`, 303);
   }
 
-  /** Positions 0..n-1 in the new order; only boards whose position changes are patched (PATCH /boards/:id's position). */
-  private async applyOrder(page: StaffPageAccess, boards: BoardView[], order: string[]) {
-    const byId = new Map(boards.map((b) => [b.id, b]));
-    for (const [position, id] of order.entries()) {
-      if (byId.get(id)!.position !== position) await this.boards.update(page.viewer.actor, id, { position });
-    }
+  /** Positions 0..n-1 in the new order, in one transaction (BoardsService.reorder, as PUT communities/:slug/boards/order). */
+  private async applyOrder(page: StaffPageAccess, order: string[]) {
+    await this.boards.reorder(page.context, order);
   }
 
   private async allBoards(page: StaffPageAccess): Promise<BoardView[]> {
