@@ -60,6 +60,37 @@ describe('moderation: automod rules and queued posts', () => {
     expect((await t.http.get(`/api/v1/communities/${c.slug}/moderation/rules`, as(c.admin))).body.watchedWords).toHaveLength(3);
   });
 
+  it('with the version it read, a save is refused (409 RULES_CHANGED, nothing written) when another admin saved meanwhile', async () => {
+    const other = await createMember(t.http, c.admin.accessToken, c.slug, 'admin');
+    const read = async () => (await t.http.get(`/api/v1/communities/${c.slug}/moderation/rules`, as(c.admin))).body;
+    const start = await read();
+    expect(typeof start.version).toBe('string');
+    expect(start.version.length).toBeGreaterThan(10);
+    // Both admins start from the same version; the first save wins and changes the version.
+    const mine = { watchedWords: [...start.watchedWords, { pattern: 'spamword', action: 'flag' }], queueNewMemberFirstPost: false, version: start.version };
+    const theirs = { watchedWords: [...start.watchedWords, { pattern: 'otherword', action: 'flag' }], queueNewMemberFirstPost: false, version: start.version };
+    const saved = await putRules(other, theirs);
+    expect(saved.status).toBe(200);
+    expect(saved.body.version).not.toBe(start.version);
+    const refused = await putRules(c.admin, mine);
+    expectProblem(refused, 409, 'RULES_CHANGED');
+    expect(refused.body.version).toBe(saved.body.version);
+    const now = await read();
+    expect(now.watchedWords.map((w: { pattern: string }) => w.pattern)).toEqual([...start.watchedWords.map((w: { pattern: string }) => w.pattern), 'otherword']);
+    expect(now.version).toBe(saved.body.version);
+    // Reapplied on the current version, it lands.
+    const again = await putRules(c.admin, { watchedWords: [...now.watchedWords, { pattern: 'spamword', action: 'flag' }], queueNewMemberFirstPost: false, version: now.version });
+    expect(again.status).toBe(200);
+    // Without a version the rules are replaced as before (back to the three rules the other tests use).
+    const back = await putRules(c.admin, { watchedWords: start.watchedWords, queueNewMemberFirstPost: false });
+    expect(back.status).toBe(200);
+    // Equal rules, equal version.
+    expect(back.body.version).toBe(start.version);
+    expect((await read()).version).toBe(start.version);
+    expect((await putRules(c.admin, { ...back.body, version: 'x'.repeat(65) })).status).toBe(400);
+    expect((await putRules(c.admin, { ...back.body, version: 7 })).status).toBe(400);
+  });
+
   it('block: 422 CONTENT_BLOCKED in a title, a post or an edit, and nothing is stored', async () => {
     const before = await count('SELECT count(*)::int AS n FROM threads WHERE community_id = $1', [c.communityId]);
     expectProblem(await t.http.post(`/api/v1/boards/${boardId}/threads`, { title: 'Best CASINO deals', body: 'hello' }, as(c.member)), 422, 'CONTENT_BLOCKED');

@@ -250,7 +250,7 @@ describe('web pages: admin pages (HTTP)', () => {
       expect((await add('buy* now', 'queue')).status).toBe(303);
       expect((await add('scam', 'block')).status).toBe(303);
       const rules = () => t.http.get(`/api/v1/communities/${cast.slug}/moderation/rules`, { token: admin.accessToken }).then((r) => r.body);
-      expect(await rules()).toEqual({ watchedWords: [{ pattern: 'buy* now', action: 'queue' }, { pattern: 'scam', action: 'block' }], queueNewMemberFirstPost: false });
+      expect(await rules()).toEqual({ watchedWords: [{ pattern: 'buy* now', action: 'queue' }, { pattern: 'scam', action: 'block' }], queueNewMemberFirstPost: false, version: expect.any(String) });
 
       const lone = await add('*', 'flag');
       expect(lone.status).toBe(400);
@@ -269,9 +269,14 @@ describe('web pages: admin pages (HTTP)', () => {
 
       expect((await asAdmin.post(`${page(cast.slug, 'automod')}/words/remove`, { _csrf: csrf, pattern: 'buy* now' })).status).toBe(303);
       expect((await asAdmin.post(`${page(cast.slug, 'automod')}/first-post`, { _csrf: csrf, queueNewMemberFirstPost: 'true' })).status).toBe(303);
-      expect(await rules()).toEqual({ watchedWords: [{ pattern: 'scam', action: 'block' }], queueNewMemberFirstPost: true });
+      expect(await rules()).toEqual({ watchedWords: [{ pattern: 'scam', action: 'block' }], queueNewMemberFirstPost: true, version: expect.any(String) });
       expect((await asAdmin.post(`${page(cast.slug, 'automod')}/first-post`, { _csrf: csrf })).status).toBe(303);
       expect((await rules()).queueNewMemberFirstPost).toBe(false);
+
+      // Words added at once (two admins, or two tabs) all land: each add is reapplied on the rules as they are.
+      const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
+      expect((await Promise.all(words.map((w) => add(w, 'flag')))).map((r) => r.status)).toEqual(words.map(() => 303));
+      expect((await rules()).watchedWords.map((w: { pattern: string }) => w.pattern).sort()).toEqual(['scam', ...words].sort());
 
       // The rule works: a member's post with the blocked word is refused.
       const board = await createBoard(t.http, admin.accessToken, cast.slug, { slug: unique('b') });

@@ -28,5 +28,7 @@ export const ModerationErrors = {
   cannotSanction: (role: string) => new AppError('CANNOT_SANCTION', 403, `You cannot sanction a member whose role is ${role}`, { role }),
   cannotSanctionSelf: () => new AppError('CANNOT_SANCTION', 403, 'You cannot sanction yourself'),
   untilInPast: () => CommonErrors.validation([{ field: 'until', message: 'until must be in the future' }]),
+  rulesChanged: (version: string) =>
+    new AppError('RULES_CHANGED', 409, 'The rules changed since you read them: read them again and reapply your change', { version }),
   badRule: (index: number, message: string) => CommonErrors.validation([{ field: `watchedWords[${index}].pattern`, message }]),
 };

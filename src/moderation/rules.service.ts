@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { roleAtLeast } from '../core/auth/roles';
@@ -15,6 +16,14 @@ import { CompiledRules, parsePattern, WatchedWord } from './watched-words';
 interface Rules {
   watchedWords: WatchedWord[];
   queueNewMemberFirstPost: boolean;
+  /** A digest of the two fields above (see versionOf): what PUT's optional `version` is compared with. */
+  version: string;
+}
+
+/** The rules' version: a digest of their content, so equal rules have equal versions (no column to keep). */
+export function versionOf(watchedWords: WatchedWord[], queueNewMemberFirstPost: boolean): string {
+  const canonical = JSON.stringify([watchedWords.map((w) => [w.pattern, w.action]), queueNewMemberFirstPost]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 
 interface CompiledCommunityRules {
@@ -54,10 +63,17 @@ export class RulesService {
       'SELECT watched_words, queue_new_member_first_post FROM moderation_rules WHERE community_id = $1',
       [communityId],
     );
-    return { watchedWords: row?.watched_words ?? [], queueNewMemberFirstPost: row?.queue_new_member_first_post ?? false };
+    const watchedWords = row?.watched_words ?? [];
+    const queueNewMemberFirstPost = row?.queue_new_member_first_post ?? false;
+    return { watchedWords, queueNewMemberFirstPost, version: versionOf(watchedWords, queueNewMemberFirstPost) };
   }
 
-  /** Replaces the rules (validated: each pattern must parse; no duplicates), with a before/after audit entry. */
+  /**
+   * Replaces the rules (validated: each pattern must parse; no duplicates), with a before/after audit
+   * entry. With `dto.version`, only if the rules are still that version (409 RULES_CHANGED otherwise,
+   * checked under the row's lock, so of two admins saving from the same version one wins and the
+   * other is told).
+   */
   async put(actor: Actor, community: CommunityContext, dto: ModerationRulesDto): Promise<Rules> {
     const seen = new Set<string>();
     const watchedWords = dto.watchedWords.map((w, i) => {
@@ -69,12 +85,17 @@ export class RulesService {
       seen.add(key);
       return { pattern, action: w.action };
     });
-    const rules = { watchedWords, queueNewMemberFirstPost: dto.queueNewMemberFirstPost };
+    const rules = { watchedWords, queueNewMemberFirstPost: dto.queueNewMemberFirstPost, version: versionOf(watchedWords, dto.queueNewMemberFirstPost) };
     await this.db.transaction(async () => {
+      // A community without a row yet: lock the community's rules by creating the row (as it is), so the
+      // version check below holds for the first save too.
+      await this.db.query('INSERT INTO moderation_rules (community_id) VALUES ($1) ON CONFLICT DO NOTHING', [community.id]);
       const [before] = await this.db.query<{ watched_words: WatchedWord[]; queue_new_member_first_post: boolean }>(
         'SELECT watched_words, queue_new_member_first_post FROM moderation_rules WHERE community_id = $1 FOR UPDATE',
         [community.id],
       );
+      const current = versionOf(before.watched_words, before.queue_new_member_first_post);
+      if (dto.version !== undefined && dto.version !== current) throw ModerationErrors.rulesChanged(current);
       await this.db.query(
         `INSERT INTO moderation_rules (community_id, watched_words, queue_new_member_first_post, updated_by, updated_at)
          VALUES ($1, $2::jsonb, $3, $4, now())
@@ -88,8 +109,8 @@ export class RulesService {
         action: 'rules.changed',
         targetType: 'community',
         targetId: community.id,
-        before: { watchedWords: before?.watched_words ?? [], queueNewMemberFirstPost: before?.queue_new_member_first_post ?? false },
-        after: rules,
+        before: { watchedWords: before.watched_words, queueNewMemberFirstPost: before.queue_new_member_first_post },
+        after: { watchedWords, queueNewMemberFirstPost: dto.queueNewMemberFirstPost },
       });
     });
     this.compiled.delete(community.id);

@@ -126,6 +126,16 @@ export class ModerationRulesDto {
   @ApiProperty({ description: "Hold every new member's first post for review" })
   @IsBoolean()
   queueNewMemberFirstPost: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: 64,
+    description:
+      'The `version` of the rules this replacement was made from (from GET). When given and the rules changed since, the PUT answers 409 RULES_CHANGED and changes nothing, so two admins editing at once never overwrite each other unknowingly. Without it, the rules are replaced whatever they are.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  version?: string;
 }
 
 export class AuditLogQueryDto extends PageQueryDto {

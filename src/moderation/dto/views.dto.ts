@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { UserView } from '../../identity/dto/auth.dto';
 import { PostView, ThreadView } from '../../threads/dto/threads.dto';
-import { ModerationRulesDto } from './moderation.dto';
+import { WatchedWordDto } from './moderation.dto';
 
 export class ReportView {
   @ApiProperty() id: string;
@@ -91,4 +91,9 @@ export class AuditPageView {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export class ModerationRulesView extends ModerationRulesDto {}
+export class ModerationRulesView {
+  @ApiProperty({ type: [WatchedWordDto] }) watchedWords: WatchedWordDto[];
+  @ApiProperty() queueNewMemberFirstPost: boolean;
+  @ApiProperty({ description: 'Changes whenever the rules change; send it back with PUT to refuse a replacement of rules someone else changed meanwhile' })
+  version: string;
+}

@@ -26,6 +26,11 @@ const SAVED: Record<string, string> = { added: 'The rule is added.', removed: 'T
  * one thing and puts them back through RulesService.put, so the same validation (each pattern must
  * parse, no duplicates, at most MAX_RULES) and the same audit entry apply.
  */
+interface Rules {
+  watchedWords: WatchedWord[];
+  queueNewMemberFirstPost: boolean;
+}
+
 @Controller()
 @UseFilters(WebErrorFilter)
 export class AutomodPageController {
@@ -51,13 +56,16 @@ export class AutomodPageController {
     const back = (errors: FieldErrors, status: number, message: string) => this.render(reply, page, { values, errors, message }, status);
     const { value, errors } = await validateWith(WatchedWordDto, values);
     if (errors) return back(errors, 400, 'Please correct the fields marked below.');
-    const current = await this.rules.get(page.context.id);
+    let index = 0;
     try {
-      await this.put(page, [...current.watchedWords, { pattern: value.pattern, action: value.action }], current.queueNewMemberFirstPost);
+      await this.change(page, (current) => {
+        index = current.watchedWords.length;
+        return { watchedWords: [...current.watchedWords, { pattern: value.pattern, action: value.action }], queueNewMemberFirstPost: current.queueNewMemberFirstPost };
+      });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       // The new rule is the last one: its errors are about the pattern (or the list's size).
-      const message = err.errors.find((e) => e.field.startsWith(`watchedWords[${current.watchedWords.length}]`))?.message ?? err.errors[0]?.message ?? err.detail;
+      const message = err.errors.find((e) => e.field.startsWith(`watchedWords[${index}]`))?.message ?? err.errors[0]?.message ?? err.detail;
       return back({ pattern: message.charAt(0).toUpperCase() + message.slice(1) }, err.status, err.detail);
     }
     return reply.redirect(`${base(page)}?saved=added#words`, 303);
@@ -68,11 +76,12 @@ export class AutomodPageController {
   async remove(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string) {
     const form = await readForm(request);
     const page = await this.access.requireForm(request, reply, slug, 'admin', form[CSRF_FIELD]);
-    const current = await this.rules.get(page.context.id);
     const pattern = (form.pattern ?? '').trim().toLowerCase();
-    const kept = current.watchedWords.filter((w) => w.pattern.toLowerCase() !== pattern);
-    // Removing a rule someone else removed first is done already.
-    if (kept.length !== current.watchedWords.length) await this.put(page, kept, current.queueNewMemberFirstPost);
+    await this.change(page, (current) => {
+      const kept = current.watchedWords.filter((w) => w.pattern.toLowerCase() !== pattern);
+      // Removing a rule someone else removed first is done already.
+      return kept.length === current.watchedWords.length ? null : { watchedWords: kept, queueNewMemberFirstPost: current.queueNewMemberFirstPost };
+    });
     return reply.redirect(`${base(page)}?saved=removed#words`, 303);
   }
 
@@ -81,14 +90,31 @@ export class AutomodPageController {
   async firstPost(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string) {
     const form = await readForm(request);
     const page = await this.access.requireForm(request, reply, slug, 'admin', form[CSRF_FIELD]);
-    const current = await this.rules.get(page.context.id);
-    await this.put(page, current.watchedWords, form.queueNewMemberFirstPost === 'true');
+    await this.change(page, (current) => ({ watchedWords: current.watchedWords, queueNewMemberFirstPost: form.queueNewMemberFirstPost === 'true' }));
     return reply.redirect(`${base(page)}?saved=firstPost#first-post`, 303);
   }
 
+  /**
+   * Each form is one edit (a word added or removed, the switch), applied to the rules as they are now
+   * and written with their version: when another admin's save lands in between (409 RULES_CHANGED), the
+   * rules are read again and the edit reapplied, so neither admin's edit is lost.
+   */
+  private async change(page: StaffPageAccess, edit: (current: Rules) => Rules | null): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.rules.get(page.context.id);
+      const next = edit(current);
+      if (!next) return;
+      try {
+        return await this.put(page, next.watchedWords, next.queueNewMemberFirstPost, current.version);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'RULES_CHANGED') || attempt >= 5) throw err;
+      }
+    }
+  }
+
   /** PUT /communities/:slug/moderation/rules: the API's DTO, then the service. */
-  private async put(page: StaffPageAccess, watchedWords: WatchedWord[], queueNewMemberFirstPost: boolean) {
-    const { value, errors } = await validateWith(ModerationRulesDto, { watchedWords, queueNewMemberFirstPost });
+  private async put(page: StaffPageAccess, watchedWords: WatchedWord[], queueNewMemberFirstPost: boolean, version: string) {
+    const { value, errors } = await validateWith(ModerationRulesDto, { watchedWords, queueNewMemberFirstPost, version });
     if (errors) throw CommonErrors.validation(fieldList(errors), Object.values(errors).join('; '));
     await this.rules.put(page.viewer.actor, page.context, value);
   }
