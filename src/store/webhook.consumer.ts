@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Db } from '../core/database/db.service';
-import { DomainEvent } from '../core/events/event-types';
+import { DomainEvent, DomainEventType } from '../core/events/event-types';
 import { EventsService } from '../core/events/events.service';
 import { DeliveriesRepository } from './deliveries.repository';
 import { StoreRepository } from './store.repository';
-import { isSendable, memberOf } from './webhook-events';
+import { isSendable, memberOf, WEBHOOK_EVENT_TYPES } from './webhook-events';
 import { WebhookSender } from './webhook-sender';
 import { WebhookSettings } from './webhook-settings';
 
@@ -25,8 +25,13 @@ export class WebhookConsumer implements OnModuleInit {
     private readonly settings: WebhookSettings,
   ) {}
 
+  /**
+   * The event types a store may select (webhook-events.ts: a new type is placed there, nothing else),
+   * and user.deleted (its store customer ids are forgotten): other events get no delivery row for it.
+   */
   onModuleInit() {
-    this.events.register({ name: 'store-webhooks', types: '*', handle: (event) => this.handleBatch([event]), handleBatch: (events) => this.handleBatch(events) });
+    const types = [...WEBHOOK_EVENT_TYPES, 'user.deleted'] as DomainEventType[];
+    this.events.register({ name: 'store-webhooks', types, handle: (event) => this.handleBatch([event]), handleBatch: (events) => this.handleBatch(events) });
   }
 
   /** A batch of events: one lookup of the connections, one of the members' store ids, one insert. */
