@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Actor, CommunityContext } from '../core/auth/actor';
-import { roleAtLeast } from '../core/auth/roles';
+import { Role, roleAtLeast } from '../core/auth/roles';
 import { Db } from '../core/database/db.service';
 import { CommonErrors } from '../core/errors/app-error';
 import { EventsService } from '../core/events/events.service';
@@ -27,6 +27,14 @@ const FAQ_CURSOR = cursorKind<[string, string]>('qa:faq', 'timestamp', 'uuid');
  * Owns answer_acceptances and faq_entries; votes and the state shown on threads and posts are kept by
  * the threads module (QuestionsService), like reactions.
  */
+/**
+ * Who may accept an answer on a question: its asker (still a member) or a moderator or admin. The one
+ * rule, used by accept() and by the pages to decide whether to show the Accept button.
+ */
+export function mayAccept(isAsker: boolean, role: Role | null | undefined): boolean {
+  return (isAsker && roleAtLeast(role, 'member')) || roleAtLeast(role, 'moderator');
+}
+
 @Injectable()
 export class QaService {
   constructor(
@@ -65,8 +73,7 @@ export class QaService {
     }
     if (ctx.thread.kind !== 'qa') throw QaErrors.notQuestion();
     if (ctx.post.postNumber === 1) throw QaErrors.notAnswer();
-    const isAsker = ctx.thread.authorId === actor.userId && roleAtLeast(ctx.role, 'member');
-    if (!isAsker && !roleAtLeast(ctx.role, 'moderator')) throw QaErrors.notAsker();
+    if (!mayAccept(ctx.thread.authorId === actor.userId, ctx.role)) throw QaErrors.notAsker();
     await this.policy.assertMay(ctx.post.communityId, actor.userId, 'post');
     await this.db.transaction(async () => {
       const current = await this.questions.lockMarks(threadId);

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
-import { roleAtLeast } from '../core/auth/roles';
+import { Role, roleAtLeast } from '../core/auth/roles';
 import { IdParamPipe } from '../core/http/id-param.pipe';
-import { PostView } from '../threads/dto/threads.dto';
+import { PostView, ThreadView } from '../threads/dto/threads.dto';
 import { PostsService } from '../threads/posts.service';
 import { ThreadsService } from '../threads/threads.service';
+import { mayAccept } from '../qa/qa.service';
 import { FieldErrors, threadPath, titleSlug } from './forms';
 import { sendPage } from './send-page';
 import { Views } from './views';
@@ -31,6 +32,22 @@ export interface ThreadToolsState {
   errors: FieldErrors;
   values: Record<string, string>;
   message?: string;
+}
+
+/** What the viewer may do to the replies: rendered on each post, and read by thread.js (data-can-*) for replies that arrive live. */
+export interface ViewerCan {
+  accept: boolean;
+  react: boolean;
+}
+
+/**
+ * The buttons to show, decided on the server from the role the page already read. Accepting mirrors
+ * QaService.accept (the asker while a member, or a moderator and up, on a question), which still
+ * decides on every POST: a button shown wrongly only leads to a refusal.
+ */
+export function viewerCan(thread: Pick<ThreadView, 'kind' | 'author'>, userId: string | null, role: Role | null): ViewerCan {
+  const member = Boolean(userId) && roleAtLeast(role, 'member');
+  return { accept: Boolean(userId) && thread.kind === 'qa' && mayAccept(thread.author?.id === userId, role), react: member };
 }
 
 /** The thread page, shown by GET and again by a reply that failed (with the member's text and the errors). */
@@ -60,6 +77,7 @@ export class ThreadPages {
     const page = await this.posts.listPosts(viewer.actor, thread.id, { limit: POSTS_PER_PAGE, cursor });
     const firstPost: PostView | undefined = thread.firstPost ?? page.items.find((p) => p.postNumber === 1);
     const canReply = Boolean(viewer.actor) && roleAtLeast(role, 'member') && (!thread.locked || roleAtLeast(role, 'moderator'));
+    const can = viewerCan(thread, viewer.actor?.userId ?? null, role);
     const description = (firstPost?.body ?? thread.title).slice(0, 200);
     // Moderators get the thread tools (lock, pin, move, close as duplicate): the boards to move to.
     const modBoards = viewer.actor && roleAtLeast(role, 'moderator') ? (await this.boards.listVisible(community.slug, viewer.actor, { limit: 100 })).items : null;
@@ -85,6 +103,7 @@ export class ThreadPages {
         role,
         canReply,
         isMember: Boolean(role),
+        can,
         replyForm: replyForm ?? { body: '', errors: {} },
         roleLabels: ROLE_LABELS,
         reactionLabels: REACTION_LABELS,
