@@ -54,6 +54,28 @@ describe('photos on the pages (/media)', () => {
     expect((await fetch(`${t.baseUrl}/api/v1/uploads/${membersPhoto}`, { headers: { cookie: member.cookieHeader() } })).status).toBe(404);
   });
 
+  it('shows a photo written inline in the markdown (an attached upload) through /media on a members-only board', async () => {
+    const c = await upload();
+    const name = fileOf(c.url);
+    const closed = await createBoard(t.http, cast.admin.accessToken, cast.slug, { slug: 'closed-inline', visibility: 'members' });
+    const thread = await createThread(t.http, cast.member.accessToken, closed.id, {
+      title: 'Inline photo thread',
+      body: `Before ![the grinder](/api/v1/uploads/${name}) after`,
+      attachmentIds: [c.id],
+    });
+    // The API keeps the API's address (clients send a bearer token).
+    const api = await t.http.get(`/api/v1/threads/${thread.id}/posts`, { token: cast.member2.accessToken });
+    expect(api.body.items[0].html).toContain(`<img src="/api/v1/uploads/${name}"`);
+    const reader = await signInPage(t.baseUrl, cast.member2.email, cast.member2.password);
+    const page = await reader.get(`/t/${thread.id}/inline-photo-thread`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`<img src="/media/${name}" alt="the grinder"`);
+    expect(page.text).not.toContain('<img src="/api/v1/uploads/');
+    const img = await fetch(`${t.baseUrl}/media/${name}`, { headers: { cookie: reader.cookieHeader() } });
+    expect(img.status).toBe(200);
+    expect(img.headers.get('content-type')).toBe('image/png');
+  });
+
   it('serves a public photo to anyone, cached publicly; unknown and malformed names are 404', async () => {
     const res = await fetch(`${t.baseUrl}/media/${publicPhoto}`);
     expect(res.status).toBe(200);

@@ -102,7 +102,20 @@ export class Views {
       // Our own absolute URLs (photos) as paths: the page's CSP allows images from its own origin.
       // Uploaded photos through /media (the page's session cookie decides who may see them; MediaController).
       local: (u: string) => this.localPath(u),
+      // A post's HTML with its inline photos (markdown images of our uploads) through /media too.
+      postHtml: (html: string) => this.postHtml(html),
     });
+  }
+
+  /**
+   * The sanitizer writes an inline photo as `<img src="...">` with the src first, as the member wrote
+   * it: `/api/v1/uploads/<name>` or the same on PUBLIC_URL. Those become `/media/<name>`, which the
+   * page's cookie opens (the API route wants a bearer token, so a members-only board's photo would
+   * not show); any other src is left alone.
+   */
+  postHtml(html: string): string {
+    const media = '<img src="/media/';
+    return html.split(`<img src="${UPLOADS_PATH}`).join(media).split(`<img src="${this.publicUrl}${UPLOADS_PATH}`).join(media);
   }
 
   /** Our own absolute URL as a path; an uploaded photo's API URL as its /media path. */
