@@ -28,7 +28,7 @@
  *   BENCH_DURATION (s, default 10)  BENCH_CONNECTIONS (default 50)  BENCH_WARMUP (s, default 2)
  *   BENCH_LATENCY_CONNECTIONS (default 4)
  *   BENCH_THREADS (default 1000)  BENCH_POSTS (default 20000)  BENCH_QUESTIONS (default 100000; 0 skips Q&A)
- *   BENCH_LARGE_POSTS (default 1000000; 0 skips)
+ *   BENCH_LARGE_POSTS (default 1000000; 0 skips)  BENCH_KEEP=1 keeps the scratch database (URL on stderr)
  *   BENCH_MIXED_THREADS (default 200)  BENCH_MIXED_COMMUNITIES (default 10)  BENCH_MIXED_WRITE_RATE (default 20)  BENCH_MIXED_RUNS (default 1)  BENCH_MIXED_SETTLE (default 10 s idle before memory is sampled again)
  */
 import { Client } from 'pg';
@@ -200,7 +200,9 @@ async function main(): Promise<number> {
   const runStarted = Date.now();
 
   const scratch = await createScratchDatabase(baseDatabaseUrl, 'hearth_bench');
-  cleanups.push(() => scratch.drop());
+  // BENCH_KEEP=1 keeps the scratch database (its URL on stderr) to look at plans afterwards; drop it yourself.
+  if (process.env.BENCH_KEEP === '1') process.stderr.write(`scratch database kept: ${scratch.url}\n`);
+  else cleanups.push(() => scratch.drop());
   process.stderr.write(`scratch database ${describeDatabase(scratch.url)}\n`);
 
   const metricsPort = await findFreePort();
