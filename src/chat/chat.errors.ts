@@ -16,6 +16,7 @@ export const ChatErrors = {
     ]),
   roomFull: (max: number) => new AppError('ROOM_FULL', 422, `A private room holds at most ${max} members`),
   notInvitable: () => new AppError('NOT_INVITABLE', 409, 'Only private rooms take invitations'),
+  notJoinable: () => new AppError('NOT_JOINABLE', 409, 'Only public rooms can be joined; others are joined by invitation'),
   notRoomOwner: () => CommonErrors.forbidden('Only the room creator or a moderator can invite'),
   notAuthor: () => CommonErrors.forbidden('Only the author or a moderator can change this message'),
   closed: () => new AppError('ROOM_CLOSED', 409, 'This support chat is closed'),

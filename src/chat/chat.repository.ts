@@ -164,6 +164,24 @@ export class ChatRepository {
     return row.n;
   }
 
+  /**
+   * How many of the user's rooms in the community have messages they have not read, as
+   * the room list counts them (others' messages, not deleted or held). One statement: the member's
+   * room rows by chat_room_members_user_idx, a room's unread probe by its (room_id, seq) key, and
+   * rooms with nothing after the read mark skipped by their last_seq before any message is touched.
+   */
+  async unreadRoomCount(userId: string, communityId: string): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM chat_room_members m JOIN chat_rooms r ON r.id = m.room_id
+        WHERE m.user_id = $1 AND r.last_seq > m.last_read_seq
+          AND r.community_id = $2
+          AND EXISTS (SELECT 1 FROM chat_messages x
+                       WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.author_id <> $1 AND x.deleted_at IS NULL AND NOT x.hidden)`,
+      [userId, communityId],
+    );
+    return row?.n ?? 0;
+  }
+
   async supportQueue(communityId: string, status: SupportStatus, after: [string, string] | null, limit: number): Promise<Array<RoomRow & { created_key: string }>> {
     const params: unknown[] = [communityId, status, limit + 1];
     let keyset = '';

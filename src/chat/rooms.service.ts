@@ -143,6 +143,24 @@ export class RoomsService {
     return { items, nextCursor: rows.length > limit ? this.cursors.encode(ROOMS_CURSOR, [last.activity_key, last.id]) : null };
   }
 
+  /**
+   * Joins a public room: the member gets its read state, their read mark at its newest message (an
+   * empty room too), so it is listed as theirs at once and counts unread from then on. Joining again
+   * changes nothing (a stale form does not mark the room read). Other kinds are joined by invitation.
+   */
+  async join(actor: Actor, roomId: string): Promise<RoomView> {
+    const { row } = await this.readable(actor, roomId);
+    if (row.kind !== 'public') throw ChatErrors.notJoinable();
+    if (!row.in_room) await this.repo.markRead(roomId, actor.userId, row.last_seq);
+    return this.view(row);
+  }
+
+  /** The number of the member's rooms in the community with unread messages (the pages' Chat link). */
+  async unreadRoomCount(actor: Actor, communitySlug: string): Promise<number> {
+    const communityId = await this.communities.idOfSlug(communitySlug);
+    return communityId ? this.repo.unreadRoomCount(actor.userId, communityId) : 0;
+  }
+
   async get(actor: Actor, roomId: string): Promise<RoomView> {
     const { row } = await this.readable(actor, roomId);
     return this.view(row, row.in_room ? await this.repo.unreadCount(row.id, actor.userId, row.last_read_seq ?? '0') : 0);

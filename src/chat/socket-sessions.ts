@@ -45,6 +45,8 @@ interface LocalState {
   watching: Map<string, string>;
   /** Last forwarded typing event per room. */
   typing: Map<string, number>;
+  /** The staff rooms the handshake found, and the member-change count then (see connected()). */
+  staffAtHandshake?: { rooms: string[]; epoch: number };
 }
 
 export function actorOf(socket: HearthSocket): Actor | null {
@@ -64,6 +66,8 @@ export class SocketSessions {
   private server: Server | null = null;
   private readonly local = new WeakMap<Socket, LocalState>();
   private readonly publicOrigin: string;
+  /** Counts the member changes (roles, sanctions) heard: a handshake's read of the staff rooms is stale if it moved. */
+  private memberEpoch = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -123,6 +127,13 @@ export class SocketSessions {
     const existing = await this.server!.in(SocketRooms.user(actor.userId)).fetchSockets().catch(() => []);
     if (existing.length >= MAX_SOCKETS_PER_USER) throw connectError('TOO_MANY_CONNECTIONS', `At most ${MAX_SOCKETS_PER_USER} connections per user`);
     socket.data = { userId: actor.userId, sessionId: actor.sessionId, isPlatformAdmin: actor.isPlatformAdmin };
+    const epoch = this.memberEpoch;
+    this.state(socket).staffAtHandshake = { rooms: await this.staffRooms(actor.userId), epoch };
+  }
+
+  private async staffRooms(userId: string): Promise<string[]> {
+    const memberships = await this.communities.myMemberships(userId);
+    return memberships.filter((m) => roleAtLeast(m.role, 'staff')).map((m) => SocketRooms.staff(m.community.id));
   }
 
   private async cookieActor(socket: HearthSocket): Promise<Actor | null> {
@@ -150,10 +161,18 @@ export class SocketSessions {
       next();
     });
     if (!actor) return;
-    await socket.join([SocketRooms.user(actor.userId), SocketRooms.session(actor.sessionId)]);
-    const memberships = await this.communities.myMemberships(actor.userId);
-    const staffRooms = memberships.filter((m) => roleAtLeast(m.role, 'staff')).map((m) => SocketRooms.staff(m.community.id));
-    if (staffRooms.length) await socket.join(staffRooms);
+    // The socket's own rooms are joined in the tick that connects it, before the client can hear
+    // 'connect': a page that reads its state after 'connect' (the staff support queue) then misses
+    // no event sent to these rooms. The staff rooms were read by the handshake; read again only
+    // when a member change was heard meanwhile (it may have been this member's role).
+    const atHandshake = this.state(socket).staffAtHandshake;
+    this.state(socket).staffAtHandshake = undefined;
+    await socket.join([SocketRooms.user(actor.userId), SocketRooms.session(actor.sessionId), ...(atHandshake?.rooms ?? [])]);
+    if (!atHandshake || atHandshake.epoch !== this.memberEpoch) {
+      const staffRooms = new Set(await this.staffRooms(actor.userId));
+      for (const room of [...socket.rooms]) if (room.startsWith('staff:') && !staffRooms.has(room)) await socket.leave(room);
+      if (staffRooms.size) await socket.join([...staffRooms]);
+    }
     // A recovered connection gets its rooms back: check each again (a ban while away must not slip through).
     if (socket.recovered) await this.recheck(socket, null);
   }
@@ -169,6 +188,7 @@ export class SocketSessions {
   private async onInvalidation(inv: Invalidation): Promise<void> {
     const server = this.server;
     if (!server) return;
+    if (inv.member || !Object.keys(inv).length) this.memberEpoch += 1;
     if (inv.sessionId) server.local.in(SocketRooms.session(inv.sessionId)).disconnectSockets(true);
     if (inv.member) {
       const sockets = await server.local.in(SocketRooms.user(inv.member.userId)).fetchSockets();

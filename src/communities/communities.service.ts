@@ -28,6 +28,8 @@ const SETTINGS_CACHE_TTL_MS = 5_000;
 @Injectable()
 export class CommunitiesService implements CommunityRoleResolver {
   /** At most 10,000 communities' settings and 4 MB. */
+  /** A community's id by its slug (slugs never change; kept a minute, so a deleted community is forgotten soon). */
+  private readonly idsBySlug = new LRUCache<string, string>({ max: 10_000, ttl: 60_000 });
   private readonly settingsCache = new LRUCache<string, CommunitySettings>({
     max: 10_000,
     maxSize: 4 * 1024 * 1024,
@@ -70,6 +72,15 @@ export class CommunitiesService implements CommunityRoleResolver {
       if (isUniqueViolation(err, 'communities_slug_key')) throw CommunitiesErrors.slugTaken(input.slug);
       throw err;
     }
+  }
+
+  /** The id of the community with this slug, or null (cached: for reads on every page, such as the Chat link's count). */
+  async idOfSlug(slug: string): Promise<string | null> {
+    const cached = this.idsBySlug.get(slug);
+    if (cached) return cached;
+    const [row] = await this.db.query<{ id: string }>('SELECT id FROM communities WHERE slug = $1', [slug]);
+    if (row) this.idsBySlug.set(slug, row.id);
+    return row?.id ?? null;
   }
 
   async getBySlug(slug: string): Promise<CommunityView> {

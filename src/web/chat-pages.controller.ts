@@ -111,15 +111,21 @@ export class ChatPagesController {
     return this.pages.room(request, reply, slug, roomId, query);
   }
 
-  /** Joins a public room: the member's read state starts at its newest message, so its unread count shows from now on. */
+  /**
+   * Joins a public room at once, empty or not (RoomsService.join): the member's read state starts at
+   * its newest message, so it is listed as theirs and its unread count shows from now on.
+   */
   @Post('c/:slug/chat/:roomId/join')
   @Page({ guestCacheEffect: 'none' })
   async joinRoom(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @RoomId() roomId: string) {
     const { who } = await this.read(request, reply, slug);
-    const room = await this.rooms.get(who.actor, roomId);
-    if (room.communityId !== who.context.id) throw ChatErrors.roomNotFound();
-    const [newest] = (await this.messages.history(who.actor, roomId, { limit: 1 })).items;
-    if (newest) await this.messages.markRead(who.actor, roomId, newest.id);
+    await this.sameCommunity(who, roomId);
+    try {
+      await this.rooms.join(who.actor, roomId);
+    } catch (err) {
+      const refused = this.refusal(err);
+      return this.pages.room(request, reply, slug, roomId, {}, { message: refused.detail }, refused.status);
+    }
     return reply.redirect(roomPath(who.community.slug, roomId), 303);
   }
 

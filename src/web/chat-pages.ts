@@ -139,7 +139,11 @@ export class ChatPages {
     const page = await this.messages.history(actor, roomId, { limit: MESSAGES_PER_PAGE, cursor });
     const newest = page.items[0];
     // Read state belongs to the room's members (staff looking at an unclaimed support chat are not in it yet).
-    if (!cursor && newest && row.in_room) await this.messages.markRead(actor, roomId, newest.id);
+    if (!cursor && newest && row.in_room) {
+      await this.messages.markRead(actor, roomId, newest.id);
+      // The Chat link's count was read before this look: this room is read now.
+      if (room.unreadCount > 0 && viewer.chatUnread) viewer.chatUnread -= 1;
+    }
     const url = roomPath(community.slug, room.id);
     const label = roomLabel(room, actor.userId);
     const support = room.support;

@@ -10,6 +10,7 @@ import { IdentityService } from '../identity/identity.service';
 import { SessionsService } from '../identity/sessions.service';
 import { REFRESH_TOKEN_TTL_SECONDS } from '../identity/tokens';
 import { NotificationsService } from '../notifications/notifications.service';
+import { RoomsService } from '../chat/rooms.service';
 import { WebErrors } from './web.errors';
 
 /** The browser's CSRF secret: random, HTTP-only; form tokens are derived from it and the session. */
@@ -25,6 +26,8 @@ export interface Viewer {
   csrfToken: string;
   /** The member's unread notifications (the header's bell); absent for guests. */
   unread?: number;
+  /** On a community's pages (`/c/:slug/...`): the member's rooms there with unread messages (the Chat link's count); absent for guests. */
+  chatUnread?: number;
 }
 
 export { parseCookies };
@@ -44,6 +47,7 @@ export class WebSessionService implements OnModuleInit {
   private readonly publicOrigin: string;
   /** Actors found by a request's cookie (a request object is resolved once). */
   private readonly resolved = new WeakMap<FastifyRequest, Promise<Actor | null>>();
+  private readonly chatCounts = new WeakMap<FastifyRequest, Promise<number>>();
 
   constructor(
     private readonly db: Db,
@@ -52,6 +56,7 @@ export class WebSessionService implements OnModuleInit {
     @Inject(ACCESS_TOKEN_VERIFIER) private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly notifications: NotificationsService,
+    private readonly rooms: RoomsService,
   ) {
     this.secure = config.publicUrl.startsWith('https:');
     this.publicOrigin = new URL(config.publicUrl).origin;
@@ -81,8 +86,20 @@ export class WebSessionService implements OnModuleInit {
   async viewer(request: FastifyRequest, reply: FastifyReply): Promise<Viewer> {
     const actor = await this.actor(request, reply);
     const user = actor ? ((await this.identity.getUsers([actor.userId])).get(actor.userId) ?? null) : null;
-    const unread = actor ? (await this.notifications.list(actor, { limit: 1 })).unreadCount : undefined;
-    return { actor, user, csrfToken: actor ? this.csrfToken(request, reply, actor) : '', unread };
+    const [unread, chatUnread] = actor ? await Promise.all([this.notifications.list(actor, { limit: 1 }).then((l) => l.unreadCount), this.chatUnread(request, actor)]) : [];
+    return { actor, user, csrfToken: actor ? this.csrfToken(request, reply, actor) : '', unread, chatUnread };
+  }
+
+  /** The Chat link's count on a community's pages: one query per request (a page that asks for its viewer twice reuses it). */
+  private chatUnread(request: FastifyRequest, actor: Actor): Promise<number | undefined> {
+    const slug = (request.params as Record<string, unknown> | undefined)?.slug;
+    if (typeof slug !== 'string' || !slug) return Promise.resolve(undefined);
+    let found = this.chatCounts.get(request);
+    if (!found) {
+      found = this.rooms.unreadRoomCount(actor, slug);
+      this.chatCounts.set(request, found);
+    }
+    return found;
   }
 
   /** Signs the browser in: the session's refresh token goes into the cookie; a new CSRF secret too (the old one was a guest's). */

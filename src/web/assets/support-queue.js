@@ -1,6 +1,9 @@
 // The staff support queue, live: new requests appear without reloading (socket event support:requested,
 // sent to the community's staff sockets), and chats claimed or closed elsewhere leave the waiting list.
 // The page works without this script (reload to see new requests).
+// Requests made between the page's rendering and the socket's connection reach no socket: on every
+// 'connect' (the server has put the socket in the staff room by then) the script reads the queue page
+// again and merges its waiting rows by room id, so none is missed, none shown twice.
 (function () {
   'use strict';
   var communityId = document.body.getAttribute('data-community-id');
@@ -41,8 +44,12 @@
     if (status) status.textContent = 'New support request from ' + who;
   }
 
+  // Rooms claimed or closed while this page was open: a queue read that started before must not bring them back.
+  var gone = {};
+
   function remove(room, what) {
     if (!room || room.communityId !== communityId) return;
+    gone[room.id] = true;
     var row = list.querySelector('[data-room-id="' + room.id + '"]');
     if (!row) return;
     row.remove();
@@ -54,9 +61,53 @@
 
   // One socket per page, shared by its scripts (the bell and the page's live parts): a user may hold 10.
   var socket = window.hearthSocket || (window.hearthSocket = window.io({ transports: ['websocket', 'polling'] }));
+  function ids() {
+    var out = {};
+    list.querySelectorAll('li[data-room-id]').forEach(function (li) { out[li.getAttribute('data-room-id')] = li; });
+    return out;
+  }
+
+  // The waiting rows as the server shows them now: add those missing here, drop those no longer waiting.
+  function sync() {
+    var before = ids();
+    return fetch(base + '/staff/support', { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('queue read failed: ' + res.status);
+        return res.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html').querySelectorAll('[data-queue="waiting"] > li[data-room-id]');
+        var now = ids();
+        var seen = {};
+        var added = [];
+        fresh.forEach(function (li) {
+          var id = li.getAttribute('data-room-id');
+          seen[id] = true;
+          if (now[id] || gone[id]) return;
+          var node = document.importNode(li, true);
+          node.classList.add('is-new');
+          list.appendChild(node);
+          added.push(node);
+        });
+        // Rows this page had before the read that the server no longer lists were claimed or closed meanwhile.
+        Object.keys(before).forEach(function (id) {
+          if (!seen[id] && before[id].parentNode) before[id].remove();
+        });
+        showEmpty();
+        if (status && added.length === 1) status.textContent = 'New support request from ' + added[0].querySelector('.thread-title').textContent.trim();
+        else if (status && added.length > 1) status.textContent = added.length + ' new support requests';
+      })
+      .catch(function () {
+        if (status) status.textContent = 'The queue could not be refreshed: reload the page to see new requests.';
+      });
+  }
+
   socket.on('connect', function () {
-    document.body.setAttribute('data-live', 'on');
+    sync().then(function () {
+      document.body.setAttribute('data-live', 'on');
+    });
   });
+  if (socket.connected) sync().then(function () { document.body.setAttribute('data-live', 'on'); });
   socket.on('disconnect', function () {
     document.body.setAttribute('data-live', 'off');
   });
