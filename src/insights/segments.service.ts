@@ -65,20 +65,18 @@ export class SegmentsService implements OnApplicationBootstrap, OnApplicationShu
       const settings = await this.communities.getSettings(communityId);
       const threshold = await this.repo.coreThreshold(communityId, today);
       const changes = await this.repo.updateSegments(communityId, today, settings.segmentCoreActiveDays, settings.churnQuietDays, threshold, now);
-      for (const c of changes) {
-        const segment = c.segment.trim();
-        const previous = c.old_segment.trim();
-        if (segment !== previous) {
-          await this.events.record('member.segment_changed', { communityId, userId: c.user_id, segment, previousSegment: previous, activeDays30: c.d30 }, communityId);
-        }
-        if (c.churn_risk && !c.old_churn) {
-          await this.events.record(
-            'member.churn_risk',
-            { communityId, userId: c.user_id, reason: c.churn_reason ?? '', activeDaysBefore: c.dbefore, quietDays: settings.churnQuietDays, lastActiveAt: c.last_active_at ? new Date(c.last_active_at).toISOString() : null },
-            communityId,
-          );
-        }
-      }
+      // Each kind of event in one statement (recordMany): a first run over a big community changes most members.
+      const segmentChanges = changes
+        .filter((c) => c.segment.trim() !== c.old_segment.trim())
+        .map((c) => ({ communityId, data: { communityId, userId: c.user_id, segment: c.segment.trim(), previousSegment: c.old_segment.trim(), activeDays30: c.d30 } }));
+      const churnRisks = changes
+        .filter((c) => c.churn_risk && !c.old_churn)
+        .map((c) => ({
+          communityId,
+          data: { communityId, userId: c.user_id, reason: c.churn_reason ?? '', activeDaysBefore: c.dbefore, quietDays: settings.churnQuietDays, lastActiveAt: c.last_active_at ? new Date(c.last_active_at).toISOString() : null },
+        }));
+      await this.events.recordMany('member.segment_changed', segmentChanges);
+      await this.events.recordMany('member.churn_risk', churnRisks);
       await this.repo.snapshotSegments(communityId, today, await this.repo.segmentCounts(communityId));
       await this.repo.rollup(communityId, addDays(today, -1));
       return changes.length;
