@@ -129,6 +129,23 @@ export class MessagesService {
     return { unreadCount: await this.repo.unreadCount(roomId, actor.userId, row?.last_read_seq ?? message.seq) };
   }
 
+  /**
+   * One message of a room the caller may read, with the room's community (404 otherwise, and for a
+   * hidden message unless the caller wrote it or moderates the room): the pages' edit form.
+   */
+  async get(actor: Actor, roomId: string, messageId: string): Promise<{ message: MessageView; communityId: string }> {
+    const message = await this.repo.message(messageId);
+    if (!message || message.room_id !== roomId) throw ChatErrors.messageNotFound();
+    let access: RoomAccess;
+    try {
+      access = await this.rooms.access(actor, roomId);
+    } catch {
+      throw ChatErrors.messageNotFound();
+    }
+    if (message.hidden && message.author_id !== actor.userId && !access.rights.moderator) throw ChatErrors.messageNotFound();
+    return { message: await this.view(message), communityId: access.row.community_id };
+  }
+
   /** The message and its room, if the caller is its author or a moderator who may read the room. */
   private async changeable(actor: Actor, messageId: string): Promise<{ message: MessageRow; access: RoomAccess }> {
     const message = await this.repo.message(messageId);

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Post, Query, Req, Res, UseFilters } from '@nest
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatErrors } from '../chat/chat.errors';
 import { CreateRoomDto, PRIVATE_ROOM_MAX_MEMBERS, SendMessageDto } from '../chat/dto/chat.dto';
+import { EditMessageDto } from '../chat/dto/socket.dto';
 import { MessagesService } from '../chat/messages.service';
 import { RoomsService } from '../chat/rooms.service';
 import { SupportService } from '../chat/support.service';
@@ -146,6 +147,50 @@ export class ChatPagesController {
       void reply.headers(refused.headers);
       return this.pages.room(request, reply, slug, roomId, {}, { body, errors: fieldErrors(refused.errors), message: refused.detail }, refused.status);
     }
+  }
+
+  /** The edit form of a message (the no-JavaScript way; chat.js edits in place over the socket). */
+  @Get('c/:slug/chat/:roomId/messages/:messageId/edit')
+  @Page()
+  editForm(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @RoomId() roomId: string, @Param('messageId') messageId: string) {
+    return this.pages.editMessage(request, reply, slug, roomId, messageId);
+  }
+
+  /** Saves an edit through MessagesService.edit (which decides who may), then 303 back at the message. */
+  @Post('c/:slug/chat/:roomId/messages/:messageId/edit')
+  @Page({ guestCacheEffect: 'none' })
+  async edit(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @RoomId() roomId: string, @Param('messageId') rawMessageId: string) {
+    const { form, who } = await this.read(request, reply, slug, false);
+    await this.sameCommunity(who, roomId);
+    const message = await this.pages.message(who, roomId, rawMessageId);
+    const body = form.body ?? '';
+    const again = (f: { errors?: FieldErrors; message?: string }, status: number) => this.pages.editMessage(request, reply, slug, roomId, message.id, { body, ...f }, status);
+    const { value, errors } = await validateWith(EditMessageDto, { messageId: message.id, body: form.body });
+    if (errors) return again({ errors: { body: errors.body ?? Object.values(errors)[0] } }, 400);
+    try {
+      await this.messages.edit(who.actor, value.messageId, value.body);
+    } catch (err) {
+      const refused = this.refusal(err);
+      void reply.headers(refused.headers);
+      return again({ errors: fieldErrors(refused.errors), message: refused.detail }, refused.status);
+    }
+    return reply.redirect(`${roomPath(who.community.slug, roomId)}#message-${message.id}`, 303);
+  }
+
+  /** Deletes a message at once (no confirmation step without JavaScript; chat.js asks first), then 303 back to the room. */
+  @Post('c/:slug/chat/:roomId/messages/:messageId/delete')
+  @Page({ guestCacheEffect: 'none' })
+  async remove(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @RoomId() roomId: string, @Param('messageId') rawMessageId: string) {
+    const { who } = await this.read(request, reply, slug, false);
+    await this.sameCommunity(who, roomId);
+    const message = await this.pages.message(who, roomId, rawMessageId);
+    try {
+      await this.messages.delete(who.actor, message.id);
+    } catch (err) {
+      const refused = this.refusal(err);
+      return this.pages.room(request, reply, slug, roomId, {}, { notice: refused.detail }, refused.status);
+    }
+    return reply.redirect(`${roomPath(who.community.slug, roomId)}#message-log`, 303);
   }
 
   /** Staff take a support chat. */

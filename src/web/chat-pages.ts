@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatErrors } from '../chat/chat.errors';
-import { RoomView } from '../chat/dto/chat.dto';
+import { MessageView, RoomView } from '../chat/dto/chat.dto';
 import { MessagesService } from '../chat/messages.service';
 import { RoomsService } from '../chat/rooms.service';
 import { CommunitiesService } from '../communities/communities.service';
@@ -23,6 +23,7 @@ export const ROOMS_PER_PAGE = 50;
 /** Messages a room page shows; "Older messages" follows the API's cursor. */
 export const MESSAGES_PER_PAGE = 50;
 const roomIds = new IdParamPipe('Room');
+const messageIds = new IdParamPipe('Message');
 
 /** The forms of the chat page, as the member filled them in, with their errors. */
 export interface ChatForms {
@@ -34,6 +35,15 @@ export interface ChatForms {
 
 /** The room page's send form after a failed send, or a refused claim or close. */
 export interface RoomForm {
+  body?: string;
+  errors?: FieldErrors;
+  message?: string;
+  /** A refused delete, shown above the messages. */
+  notice?: string;
+}
+
+/** The edit form of one message, as sent, with its errors (or a refusal in `message`). */
+export interface EditForm {
   body?: string;
   errors?: FieldErrors;
   message?: string;
@@ -159,7 +169,15 @@ export class ChatPages {
         // The live part only on the newest page; older pages are history.
         bodyData: cursor
           ? {}
-          : { chatRoomId: room.id, chatUserId: actor.userId, chatInRoom: row.in_room ? 'yes' : 'no', chatCustomerId: room.kind === 'support' ? room.createdBy : '', communitySlug: community.slug },
+          : {
+              chatRoomId: room.id,
+              chatUserId: actor.userId,
+              chatInRoom: row.in_room ? 'yes' : 'no',
+              chatCustomerId: room.kind === 'support' ? room.createdBy : '',
+              // Moderators get Delete on others' messages (live ones too): MessagesService's rule, see mayChange().
+              chatModerator: rights.moderator ? 'yes' : 'no',
+              communitySlug: community.slug,
+            },
       },
       viewer,
       {
@@ -182,6 +200,8 @@ export class ChatPages {
         canClose: Boolean(support && support.status !== 'closed' && (rights.staff || isCustomer)),
         people: room.kind === 'public' ? [] : room.members,
         form: { body: form.body ?? '', errors: form.errors ?? {}, message: form.message ?? null },
+        notice: form.notice ?? null,
+        moderator: rights.moderator,
         // A fresh id per page view: the same form sent twice stores one message.
         clientId: `web-${randomUUID()}`,
         csrfField: CSRF_FIELD,
@@ -191,11 +211,69 @@ export class ChatPages {
     return sendPage(reply, viewer, html, status);
   }
 
+  /**
+   * The edit page of one message (no JavaScript): its body in a form that posts back, with the send
+   * form's field errors. Only for a message the viewer may change (its author, or a moderator of the
+   * room: the rule of MessagesService); anyone else gets the page MessagesService's refusal gives.
+   */
+  async editMessage(request: FastifyRequest, reply: FastifyReply, slug: string, rawRoomId: string, rawMessageId: string, form: EditForm = {}, status = 200) {
+    const roomId = roomIds.transform(rawRoomId);
+    const who = await this.visitor(request, reply, slug);
+    const { viewer, actor, community } = who;
+    const room = await this.rooms.get(actor, roomId);
+    if (room.communityId !== who.context.id) throw ChatErrors.roomNotFound();
+    const message = await this.message(who, roomId, rawMessageId);
+    const { rights } = await this.rooms.access(actor, roomId);
+    if (!mayChange(message, actor.userId, rights.moderator)) throw ChatErrors.notAuthor();
+    const url = roomPath(community.slug, room.id);
+    const label = roomLabel(room, actor.userId);
+    const html = this.views.page('chat-room', { title: `Edit message · ${label} · Chat · ${community.name}`, canonicalPath: `${url}/messages/${message.id}/edit`, community, noindex: true }, viewer, {
+      community,
+      role: who.context.role,
+      room,
+      label,
+      url,
+      chatUrl: chatPath(community.slug),
+      csrfField: CSRF_FIELD,
+      editing: {
+        message,
+        mine: message.author.id === actor.userId,
+        action: `${url}/messages/${message.id}/edit`,
+        back: `${url}#message-${message.id}`,
+        body: form.body ?? message.body,
+        errors: form.errors ?? {},
+        refusal: form.message ?? null,
+      },
+    });
+    return sendPage(reply, viewer, html, status);
+  }
+
+  /**
+   * A message of this room the viewer may read, else 404 (as the API answers). Read through the
+   * chat module's report-target resolver, the one way it lends out a single message with its
+   * reader's rights checked (MessagesService has no getter by id).
+   */
+  async message(who: ChatMember, roomId: string, rawMessageId: string): Promise<MessageView> {
+    const messageId = messageIds.transform(rawMessageId);
+    const { message, communityId } = await this.messages.get(who.actor, roomId, messageId);
+    if (communityId !== who.context.id) throw ChatErrors.messageNotFound();
+    return message;
+  }
+
   private async cursor(value: unknown): Promise<string | undefined> {
     const { value: q, errors } = await validateWith(PageQueryDto, { cursor: value });
     if (errors) throw CommonErrors.validation(Object.entries(errors).map(([field, message]) => ({ field, message })), Object.values(errors).join('; '));
     return q.cursor || undefined;
   }
+}
+
+/**
+ * Whether the viewer may change a message: MessagesService.changeable's rule (its author, or a
+ * moderator of the room), for what the pages show (the edit page, its buttons); the service still
+ * decides every change.
+ */
+export function mayChange(message: MessageView, viewerId: string, moderator: boolean): boolean {
+  return message.author.id === viewerId || moderator;
 }
 
 export const KIND_LABELS: Record<string, string> = { public: 'Public room', private: 'Private room', direct: 'Direct message', support: 'Support chat' };

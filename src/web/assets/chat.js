@@ -7,6 +7,8 @@
   var me = body.getAttribute('data-chat-user-id');
   var inRoom = body.getAttribute('data-chat-in-room') === 'yes';
   var customerId = body.getAttribute('data-chat-customer-id');
+  var moderator = body.getAttribute('data-chat-moderator') === 'yes';
+  var roomUrl = '/c/' + encodeURIComponent(body.getAttribute('data-community-slug') || '') + '/chat/' + roomId;
   var list = document.getElementById('messages');
   if (!roomId || !list || typeof window.io !== 'function') return;
 
@@ -42,6 +44,7 @@
     var li = el('li', 'chat-message' + (message.author.id === me ? ' is-mine' : ''));
     li.id = 'message-' + message.id;
     li.setAttribute('data-author-id', message.author.id);
+    if (message.author.id === me) li.setAttribute('data-body', message.body);
     var head = el('div', 'chat-message-head');
     head.appendChild(el('span', 'author', message.author.displayName));
     if (customerId && message.author.id !== customerId) {
@@ -60,7 +63,28 @@
     var content = el('div', 'chat-message-body post-body');
     content.innerHTML = message.html; // sanitized by the server, as on the page
     li.appendChild(content);
+    var box = tools(message);
+    if (box) li.appendChild(box);
     return li;
+  }
+
+  // Edit (own messages) and Delete (own; others' too for moderators: the server's rule, which decides each change).
+  // Markup as in the partial; only ids (UUIDs) go into innerHTML, text goes in as text.
+  function tools(message) {
+    var mine = message.author.id === me;
+    if (!mine && !moderator) return null;
+    var base = roomUrl + '/messages/' + message.id;
+    var when = ' of ' + dateFormat.format(new Date(message.createdAt)) + ' UTC';
+    var box = el('div', 'chat-message-tools');
+    box.innerHTML = (mine ? '<a href="' + base + '/edit" data-message-edit>Edit<span class="visually-hidden"></span></a> ' : '') +
+      '<form method="post" action="' + base + '/delete" enctype="multipart/form-data" class="inline" data-message-delete>' +
+      '<input type="hidden" name="_csrf"><button type="submit" class="link-button">Delete<span class="visually-hidden"></span></button></form>';
+    var token = document.querySelector('meta[name="csrf-token"]');
+    box.querySelector('input').value = token ? token.content : '';
+    var hidden = box.querySelectorAll('.visually-hidden');
+    hidden[0].textContent = mine ? ' your message' + when : ' the message from ' + message.author.displayName + when;
+    if (mine) hidden[1].textContent = ' your message' + when;
+    return box;
   }
 
   function add(node) {
@@ -219,8 +243,19 @@
   socket.on('message:updated', function (event) {
     if (!event || !event.message) return;
     var old = document.getElementById('message-' + event.message.id);
-    if (old) old.replaceWith(render(event.message));
+    if (!old) return;
+    // Being edited here: the form stays; what it hides is brought up to date.
+    if (old.querySelector('.chat-edit-form')) old.querySelector('.chat-message-body').innerHTML = event.message.html;
+    else replace(old, event.message);
   });
+  // A message shown anew keeps the keyboard focus on its Edit link.
+  function replace(old, message, focus) {
+    var focused = focus || old.contains(document.activeElement);
+    var fresh = render(message);
+    old.replaceWith(fresh);
+    var edit = fresh.querySelector('[data-message-edit]');
+    if (focused && edit) edit.focus();
+  }
   socket.on('message:deleted', function (event) {
     var old = event && document.getElementById('message-' + event.messageId);
     if (old) old.remove();
@@ -248,6 +283,93 @@
     // The server has taken this socket out of the room; the socket stays for the page's other live parts (the bell).
   });
   document.addEventListener('visibilitychange', markRead);
+
+  // Inline edit and delete over the socket; offline, the Edit link opens the edit page and Delete posts.
+  var notice = document.getElementById('chat-notice');
+  function say(text) {
+    if (!notice) return;
+    notice.textContent = text;
+    notice.hidden = !text;
+  }
+  function ackError(err, ack, what) {
+    if (err) return what + ': the connection is slow. Try again.';
+    var e = ack && ack.error;
+    return (e && ((e.errors && e.errors[0] && e.errors[0].message) || e.message)) || what + '. Try again.';
+  }
+  function startEdit(li, link) {
+    var open = li.querySelector('.chat-edit-form textarea');
+    if (open) return open.focus();
+    var id = li.id.slice('message-'.length);
+    var content = li.querySelector('.chat-message-body');
+    var box = link.parentNode;
+    var form = el('form', 'chat-edit-form');
+    form.innerHTML = '<label class="visually-hidden" for="edit-' + id + '">Edit message</label><textarea id="edit-' + id + '" rows="3" maxlength="2000"></textarea>' +
+      '<p class="form-error" role="alert" hidden></p><div class="actions"><button type="submit">Save</button> <button type="button" class="secondary">Cancel</button></div>';
+    var area = form.querySelector('textarea');
+    var error = form.querySelector('p');
+    var save = form.querySelector('[type="submit"]');
+    var cancel = form.querySelector('.secondary');
+    area.value = li.getAttribute('data-body') || '';
+    content.hidden = box.hidden = true;
+    content.after(form);
+    area.focus();
+    function end() {
+      form.remove();
+      content.hidden = box.hidden = false;
+      link.focus();
+    }
+    cancel.addEventListener('click', end);
+    area.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') end();
+      else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (!area.value.trim()) {
+        error.textContent = 'Write a message first.';
+        error.hidden = false;
+        return area.focus();
+      }
+      save.disabled = true;
+      socket.timeout(10000).emit('message:edit', { messageId: id, body: area.value }, function (err, ack) {
+        save.disabled = false;
+        if (err || !ack || !ack.ok) {
+          error.textContent = ackError(err, ack, 'Not saved');
+          error.hidden = false;
+          return area.focus();
+        }
+        replace(li, ack.message, true); // Save was disabled meanwhile, so focus may have left the message
+      });
+    });
+  }
+  list.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('[data-message-edit]');
+    if (!link || !socket.connected) return;
+    e.preventDefault();
+    startEdit(link.closest('li'), link);
+  });
+  document.addEventListener(
+    'submit',
+    function (e) {
+      var form = e.target;
+      if (!form.hasAttribute('data-message-delete') || !socket.connected) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (!window.confirm('Delete this message? This cannot be undone.')) return;
+      var li = form.closest('li');
+      socket.timeout(10000).emit('message:delete', { messageId: li.id.slice('message-'.length) }, function (err, ack) {
+        if (err || !ack || !ack.ok) return say(ackError(err, ack, 'Not deleted'));
+        say('');
+        li.remove();
+        // The message and its buttons are gone: focus goes to the list it was in.
+        document.getElementById('message-log').focus();
+      });
+    },
+    true,
+  );
 
   if (!form || !textarea) return;
   var clientId = form.querySelector('input[name="clientId"]');
