@@ -20,6 +20,7 @@ import { InsightsRollups1764192000000 } from './1764192000000-InsightsRollups';
 import { CommunityLooks1764200000000 } from './1764200000000-CommunityLooks';
 import { RewardsDisabled1764205000000 } from './1764205000000-RewardsDisabled';
 import { InsightsForgotten1764210000000 } from './1764210000000-InsightsForgotten';
+import { AuditFilters1764215000000 } from './1764215000000-AuditFilters';
 
 /** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
 export const MIGRATIONS = [
@@ -45,5 +46,6 @@ export const MIGRATIONS = [
   CommunityLooks1764200000000,
   RewardsDisabled1764205000000,
   InsightsForgotten1764210000000,
+  AuditFilters1764215000000,
   // chat (1764120000000), moderation (1764130000000), loyalty (1764140000000): one line each, in order
 ];

@@ -158,7 +158,7 @@ describeInBrowser('moderator pages in a browser', () => {
     await expectAccessible(page);
     await page.getByLabel('Action').selectOption('thread.locked');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForURL(/\/mod\/audit\?actor=&action=thread.locked&target=$/);
+    await page.waitForURL(/\/mod\/audit\?actor=&action=thread.locked&targetType=&target=&from=&to=$/);
     for (let i = 0; i < 50 && (await page.locator('.audit-log li').count()) === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
       await page.reload();

@@ -5,9 +5,14 @@ import { DomainEvent, DomainEventMap, DomainEventType, EventConsumer } from '../
 import { cursorKind, Cursors } from '../core/pagination/cursors';
 import { DEFAULT_PAGE_SIZE, Page } from '../core/pagination/pagination';
 import { IdentityService } from '../identity/identity.service';
+import { AuditTargetType, auditInstant } from './dto/moderation.dto';
 import { AuditEntryView } from './dto/views.dto';
 
-const LOG_CURSOR = cursorKind<[number]>('moderation:log', 'number');
+/**
+ * Newest first by (created_at, id): every filter then reads one index range (see migration
+ * AuditFilters). The id breaks ties between the entries of one transaction.
+ */
+const LOG_CURSOR = cursorKind<[string, number]>('moderation:log:time', 'timestamp', 'number');
 
 export interface AuditEntry {
   communityId: string;
@@ -19,6 +24,18 @@ export interface AuditEntry {
   reason?: string | null;
   before?: unknown;
   after?: unknown;
+}
+
+/** The filters of `list` (AuditLogQueryDto, validated): `from` and `to` are ISO 8601 instants. */
+export interface AuditLogQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  targetType?: AuditTargetType;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 /** Staff actions of other modules, read from their events (the outbox: reliable, once per event). */
@@ -68,19 +85,29 @@ export class AuditService {
     );
   }
 
-  async list(community: CommunityContext, query: { actor?: string; action?: string; target?: string; limit?: number; cursor?: string }): Promise<Page<AuditEntryView>> {
+  /**
+   * A page of the log, newest first, keyset-paged on (created_at, id). Filters are ANDed; the date
+   * bounds are [from, to) on created_at. A cursor holds only the position, so it may be used with
+   * other filters than the ones it came from: it then means "older than that entry".
+   */
+  async list(community: CommunityContext, query: AuditLogQuery): Promise<Page<AuditEntryView>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = this.cursors.decode(LOG_CURSOR, query.cursor);
     const params: unknown[] = [community.id, limit + 1];
     const where = ['community_id = $1'];
-    if (after) where.push(`id < $${params.push(after[0])}::bigint`);
+    if (after) where.push(`(created_at, id) < ($${params.push(after[0])}::timestamptz, $${params.push(after[1])}::bigint)`);
     if (query.actor) where.push(`actor_id = $${params.push(query.actor)}::uuid`);
     if (query.action) where.push(`action = $${params.push(query.action)}`);
     if (query.target) where.push(`target_id = $${params.push(query.target)}`);
+    if (query.targetType) where.push(`target_type = $${params.push(query.targetType)}`);
+    const from = auditInstant(query.from);
+    const to = auditInstant(query.to);
+    if (from) where.push(`created_at >= $${params.push(from.toISOString())}::timestamptz`);
+    if (to) where.push(`created_at < $${params.push(to.toISOString())}::timestamptz`);
     const rows = await this.db.query<{
       id: string; actor_id: string | null; action: string; target_type: string | null; target_id: string | null;
-      reason: string | null; before: unknown; after: unknown; created_at: Date;
-    }>(`SELECT * FROM moderation_audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $2`, params);
+      reason: string | null; before: unknown; after: unknown; created_at: Date; k: string;
+    }>(`SELECT *, created_at::text AS k FROM moderation_audit WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $2`, params);
     const users = await this.identity.getUsers(rows.flatMap((r) => (r.actor_id ? [r.actor_id] : [])));
     return this.cursors.page(
       LOG_CURSOR,
@@ -97,7 +124,7 @@ export class AuditService {
         after: r.after,
         createdAt: new Date(r.created_at).toISOString(),
       }),
-      (r) => [Number(r.id)],
+      (r) => [r.k, Number(r.id)],
     );
   }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Actor, CommunityContext } from '../core/auth/actor';
 import { CommunityRole } from '../core/auth/community-role.guard';
@@ -91,6 +91,7 @@ export class ModerationController {
   @Get('communities/:slug/moderation/log')
   @CommunityRole('moderator')
   @ApiOkResponse({ type: AuditPageView, description: 'Newest first; append-only' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a bad filter (unknown targetType, a time that is no ISO 8601 instant, from after to); INVALID_CURSOR' })
   log(@CurrentCommunity() community: CommunityContext, @Query() query: AuditLogQueryDto): Promise<Page<AuditEntryView>> {
     return this.audit.list(community, query);
   }

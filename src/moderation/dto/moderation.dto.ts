@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, MinLength, Validate, ValidateNested, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { PageQueryDto } from '../../core/pagination/pagination';
 import { MAX_PATTERN_LENGTH, MAX_RULES, RULE_ACTIONS, RuleAction } from '../watched-words';
 
@@ -138,6 +138,56 @@ export class ModerationRulesDto {
   version?: string;
 }
 
+/** The kinds of target the audit log records (moderation's own entries and other modules' staff actions, see audit.service). */
+export const AUDIT_TARGET_TYPES = ['post', 'thread', 'message', 'user', 'community'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/**
+ * An instant of the audit filters: a date (midnight UTC) or a date-time with its zone (`Z` or
+ * `±hh:mm`), from 1970 to 9999; null for anything else. A time without a zone would be read in the
+ * server's zone, so it is refused. Checked without a regular expression, after @IsISO8601.
+ */
+export function auditInstant(value: unknown): Date | null {
+  if (typeof value !== 'string' || value.length < 10 || value.length > 40 || value[4] !== '-' || value[7] !== '-') return null;
+  if (value.length > 10) {
+    const time = value.slice(11);
+    const zoned = time.endsWith('Z') || (time.length >= 6 && '+-'.includes(time[time.length - 6]) && time[time.length - 3] === ':');
+    if (value[10] !== 'T' || time[2] !== ':' || !zoned) return null;
+  }
+  const at = new Date(value);
+  return Number.isFinite(at.getTime()) && at.getTime() >= 0 && at.getUTCFullYear() <= 9999 ? at : null;
+}
+
+@ValidatorConstraint({ name: 'auditInstant' })
+export class AuditInstant implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return auditInstant(value) !== null;
+  }
+  defaultMessage(): string {
+    return '$property must be an ISO 8601 date (UTC) or date-time with a time zone (Z or ±hh:mm), 1970 or later';
+  }
+}
+
+/** `to` is not before `from` (an equal pair is an empty range, not an error). */
+@ValidatorConstraint({ name: 'notBeforeFrom' })
+export class NotBeforeFrom implements ValidatorConstraintInterface {
+  validate(value: unknown, args?: { object: object }): boolean {
+    const from = auditInstant((args?.object as { from?: unknown } | undefined)?.from);
+    const to = auditInstant(value);
+    return !from || !to || from.getTime() <= to.getTime();
+  }
+  defaultMessage(): string {
+    return 'from must not be after to';
+  }
+}
+
+const INSTANT_HELP = 'ISO 8601: a date (midnight UTC) or a date-time with its zone, e.g. 2026-03-01T12:00:00Z';
+
+/**
+ * Filters of the audit log; all optional and combined with AND. Paging is keyset on (time, id),
+ * newest first, and a cursor holds only that position: one taken with other filters is applied as
+ * given (entries older than it that match the current filters), not refused.
+ */
 export class AuditLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'User id of the staff member who acted' })
   @IsOptional()
@@ -155,4 +205,22 @@ export class AuditLogQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   target?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_TARGET_TYPES, description: 'Kind of the target' })
+  @IsOptional()
+  @IsIn(AUDIT_TARGET_TYPES, { message: `targetType must be one of ${AUDIT_TARGET_TYPES.join(', ')}` })
+  targetType?: AuditTargetType;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-03-01T00:00:00Z', description: `Entries at or after this instant (inclusive). ${INSTANT_HELP}` })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @Validate(AuditInstant)
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-04-01T00:00:00Z', description: `Entries before this instant (exclusive); not before \`from\` (400). ${INSTANT_HELP}` })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @Validate(AuditInstant)
+  @Validate(NotBeforeFrom)
+  to?: string;
 }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors } from '../../core/errors/app-error';
 import { IdentityService } from '../../identity/identity.service';
 import { AuditService } from '../../moderation/audit.service';
-import { AuditLogQueryDto } from '../../moderation/dto/moderation.dto';
+import { AUDIT_TARGET_TYPES, AuditLogQueryDto } from '../../moderation/dto/moderation.dto';
 import { AuditEntryView } from '../../moderation/dto/views.dto';
 import { FieldErrors, Page, validateWith } from '../forms';
 import { sendPage } from '../send-page';
@@ -46,10 +46,29 @@ export const AUDIT_ACTIONS: Array<{ value: string; label: string }> = [
 ];
 const ACTION_LABELS = Object.fromEntries(AUDIT_ACTIONS.map((a) => [a.value, a.label]));
 
+const TARGET_TYPE_LABELS: Record<(typeof AUDIT_TARGET_TYPES)[number], string> = {
+  post: 'Post',
+  thread: 'Thread',
+  message: 'Chat message',
+  user: 'Member',
+  community: 'Community',
+};
+export const AUDIT_TARGET_TYPE_OPTIONS = AUDIT_TARGET_TYPES.map((value) => ({ value, label: TARGET_TYPE_LABELS[value] }));
+
+const DAY_MS = 86_400_000;
+
+/** A date field's YYYY-MM-DD as the start of that UTC day; null when it is no such date (checked without a regular expression). */
+export function utcDay(text: string): Date | null {
+  if (text.length !== 10 || text[4] !== '-' || text[7] !== '-') return null;
+  const at = new Date(`${text}T00:00:00Z`);
+  return Number.isFinite(at.getTime()) && at.getUTCFullYear() >= 1970 && at.toISOString().slice(0, 10) === text ? at : null;
+}
+
 /**
  * The audit log for moderators, newest first, with the API's filters: who acted (a username here,
- * the API's user id underneath), the action and the target's id. The log is append-only: the page
- * only reads.
+ * the API's user id underneath), the action, the target's type and id, and a range of UTC days
+ * (from the start of the first day to the end of the last, the API's [from, to)). The log is
+ * append-only: the page only reads.
  */
 @Controller()
 @UseFilters(WebErrorFilter)
@@ -66,23 +85,42 @@ export class AuditPageController {
   async log(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('slug') slug: string, @Query() query: Record<string, unknown>) {
     const { community, context, viewer } = await this.access.require(request, reply, slug, 'moderator');
     const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
-    const filter = { actor: text('actor').replace(/^@/, ''), action: text('action'), target: text('target') };
+    const filter = {
+      actor: text('actor').replace(/^@/, ''),
+      action: text('action'),
+      targetType: text('targetType'),
+      target: text('target'),
+      from: text('from'),
+      to: text('to'),
+    };
     const fieldErrors: FieldErrors = {};
     let actorId: string | undefined;
     if (filter.actor) {
       actorId = filter.actor.length <= 40 ? (await this.identity.usersByHandle([filter.actor])).get(filter.actor.toLowerCase()) : undefined;
       if (!actorId) fieldErrors.actor = 'Nobody has this username';
     }
+    const fromDay = filter.from ? utcDay(filter.from) : null;
+    const toDay = filter.to ? utcDay(filter.to) : null;
+    if (filter.from && !fromDay) fieldErrors.from = 'Enter a date (YYYY-MM-DD), 1970 or later';
+    if (filter.to && !toDay) fieldErrors.to = 'Enter a date (YYYY-MM-DD), 1970 or later';
+    if (fromDay && toDay && fromDay > toDay) fieldErrors.to = 'The last day is before the first day';
     const { value, errors } = await validateWith(AuditLogQueryDto, {
       actor: actorId,
       action: filter.action || undefined,
+      targetType: filter.targetType || undefined,
       target: filter.target || undefined,
+      from: fromDay?.toISOString(),
+      // The whole last day: up to the start of the next one (the API's `to` is exclusive).
+      to: toDay ? new Date(toDay.getTime() + DAY_MS).toISOString() : undefined,
       cursor: query.cursor,
       limit: PER_PAGE,
     });
     if (errors?.cursor) throw CommonErrors.validation([{ field: 'cursor', message: errors.cursor }], 'The page link is not valid');
     if (errors?.action) fieldErrors.action = 'Choose an action from the list';
+    if (errors?.targetType) fieldErrors.targetType = 'Choose a target type from the list';
     if (errors?.target) fieldErrors.target = 'An id is at most 64 characters';
+    if (errors?.from) fieldErrors.from ??= 'Enter a date (YYYY-MM-DD), 1970 or later';
+    if (errors?.to) fieldErrors.to ??= 'Enter a date (YYYY-MM-DD), 1970 or later';
     const bad = Object.keys(fieldErrors).length > 0;
     const page = bad ? { items: [] as AuditEntryView[], nextCursor: null } : await this.audit.list(context, value);
     const targets = await this.identity.getUsers(page.items.flatMap((e) => (e.targetType === 'user' && e.targetId ? [e.targetId] : [])));
@@ -105,6 +143,7 @@ export class AuditPageController {
         filter,
         errors: fieldErrors,
         actions: AUDIT_ACTIONS,
+        targetTypes: AUDIT_TARGET_TYPE_OPTIONS,
         filtered: params.size > 0,
         clearUrl: base,
         nextUrl: page.nextCursor ? link(page.nextCursor) : null,
