@@ -23,7 +23,11 @@ describe('guest cache: every write route', () => {
   let bystander: any;
 
   beforeAll(async () => {
-    cached = await startApp();
+    // Pages stay cached for 5 minutes here (10 s by default): the test is about invalidation, and on a
+    // loaded machine priming a dozen pages and checking them again can take longer than 10 s, so the
+    // first pages would expire on their own (a MISS that is no bug). A longer life also makes a page
+    // that a write fails to drop stay stale, so the check is stricter.
+    cached = await startApp({ env: { GUEST_CACHE_SECONDS: '300' } });
     // The same database, no cache: what a guest must see.
     fresh = cached.databaseUrl
       ? await startApp({ databaseUrl: cached.databaseUrl, env: { GUEST_CACHE_SECONDS: '0' } })
