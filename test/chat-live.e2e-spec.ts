@@ -60,7 +60,7 @@ describe('chat: live threads, limits and the end of rights', () => {
       await t.http.patch(`/api/v1/posts/${posted.id}`, { body: 'An edited reply' }, { token: writer.accessToken });
       expect((await guestInbox.next('post:updated')).post.body).toBe('An edited reply');
       await t.http.delete(`/api/v1/posts/${posted.id}`, { token: writer.accessToken });
-      expect(await guestInbox.next('post:deleted')).toEqual({ threadId: thread.id, postId: posted.id, threadDeleted: false });
+      expect(await guestInbox.next('post:deleted')).toEqual({ threadId: thread.id, postId: posted.id, threadDeleted: false, replyCount: 0 });
 
       // After unwatching, nothing more.
       expect(await ask(m, 'thread:unwatch', { threadId: thread.id })).toEqual({ ok: true });
@@ -68,6 +68,35 @@ describe('chat: live threads, limits and the end of rights', () => {
       await guestInbox.next('post:new', (p) => p.post.id === later.id);
       await settle();
       expect(memberInbox.of('post:new').map((p) => p.post.id)).not.toContain(later.id);
+    });
+
+    it('sends accepted and official answers as updates, and the server\'s reply count with new and removed replies', async () => {
+      const qa = await createBoard(t.http, admin.accessToken, slug, { slug: 'live-qa', kind: 'qa' });
+      const question = await createThread(t.http, writer.accessToken, qa.id, { title: 'Which filter fits?', body: 'The X100 one?' });
+      const first = await reply(t.http, member.accessToken, question.id, 'The blue one');
+      const second = await reply(t.http, moderator.accessToken, question.id, 'The grey one');
+      const guest = await connect(null);
+      const inbox = new Inbox(guest);
+      expect((await ask(guest, 'thread:watch', { threadId: question.id })).ok).toBe(true);
+
+      // The asker accepts one answer, then another: the new one and the one it replaced are updated.
+      expect((await t.http.post(`/api/v1/threads/${question.id}/accept`, { postId: first.id }, { token: writer.accessToken })).status).toBeLessThan(300);
+      expect((await inbox.next('post:updated', (p) => p.post.id === first.id)).post).toMatchObject({ isAccepted: true });
+      expect((await t.http.post(`/api/v1/threads/${question.id}/accept`, { postId: second.id }, { token: writer.accessToken })).status).toBeLessThan(300);
+      expect((await inbox.next('post:updated', (p) => p.post.id === second.id && p.post.isAccepted)).post).toMatchObject({ isAccepted: true });
+      expect((await inbox.next('post:updated', (p) => p.post.id === first.id && !p.post.isAccepted)).threadId).toBe(question.id);
+      // Staff mark an official answer.
+      expect((await t.http.post(`/api/v1/posts/${first.id}/official`, {}, { token: moderator.accessToken })).status).toBeLessThan(300);
+      expect((await inbox.next('post:updated', (p) => p.post.id === first.id && p.post.isOfficial)).post).toMatchObject({ isOfficial: true });
+
+      // A hidden reply leaves the page but still counts on the server (2 replies), as it does when it comes back.
+      expect((await t.http.put(`/api/v1/posts/${second.id}/hidden`, {}, { token: moderator.accessToken })).status).toBe(200);
+      expect(await inbox.next('post:deleted', (p) => p.postId === second.id)).toEqual({ threadId: question.id, postId: second.id, threadDeleted: false, replyCount: 2 });
+      expect((await t.http.delete(`/api/v1/posts/${second.id}/hidden`, { token: moderator.accessToken })).status).toBe(200);
+      expect(await inbox.next('post:new', (p) => p.post.id === second.id)).toMatchObject({ threadId: question.id, replyCount: 2 });
+      // A deleted reply no longer counts.
+      expect((await t.http.delete(`/api/v1/posts/${second.id}`, { token: moderator.accessToken })).status).toBeLessThan(300);
+      expect(await inbox.next('post:deleted', (p) => p.postId === second.id && p.replyCount === 1)).toMatchObject({ replyCount: 1 });
     });
 
     it('never announces a rolled-back reply', async () => {

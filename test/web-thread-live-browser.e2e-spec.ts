@@ -119,6 +119,20 @@ describeInBrowser('live replies on the thread page: the viewer\'s buttons and th
     await moderator.page.reload();
     await expect(acceptButton(moderator.page, answer.id).count()).resolves.toBe(1);
     await expect(threadOf(q.id).then((th) => th.acceptedPostId)).resolves.toBeNull();
+
+    // Accepted elsewhere: every open page shows it at once, and the Accept button goes.
+    await guest.page.locator('body[data-live="on"]').waitFor();
+    await moderator.page.locator('body[data-live="on"]').waitFor();
+    expect((await t.http.post(`/api/v1/threads/${q.id}/accept`, { postId: answer.id }, { token: cast.member.accessToken })).status).toBe(200);
+    await guest.page.locator(`#post-${answer.id} .badge-accepted`).waitFor();
+    await moderator.page.locator(`#post-${answer.id} .badge-accepted`).waitFor();
+    await expect(acceptButton(moderator.page, answer.id).count()).resolves.toBe(0);
+
+    // A hidden reply leaves the page and stays in the count, as the server counts it.
+    expect((await t.http.put(`/api/v1/posts/${answer.id}/hidden`, {}, { token: cast.moderator.accessToken })).status).toBe(200);
+    await guest.page.locator(`#post-${answer.id}`).waitFor({ state: 'detached' });
+    await expect(replyCount(guest.page).textContent()).resolves.toBe('1 reply');
+    await expect(threadOf(q.id).then((th) => th.replyCount)).resolves.toBe(1);
     await Promise.all([other.close(), moderator.close(), guest.close()]);
   });
 });

@@ -72,6 +72,12 @@ export class LivePostsService {
     return view ?? null;
   }
 
+  /** The thread's reply count now (what its page shows; hidden replies still count, as on the server), or null when it is gone. */
+  async replyCount(threadId: string): Promise<number | null> {
+    const [row] = await this.db.query<{ reply_count: number }>('SELECT reply_count FROM threads WHERE id = $1 AND deleted_at IS NULL', [threadId]);
+    return row ? Number(row.reply_count) : null;
+  }
+
   /** Each live thread's board now (deleted threads are missing). */
   async boardsOf(threadIds: string[]): Promise<Map<string, string>> {
     if (!threadIds.length) return new Map();

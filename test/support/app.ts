@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppOptions, createApp, HearthApp } from '../../src/app';
 import { AppConfig, loadConfig } from '../../src/core/config/config';
-import { createScratchDatabase } from './database';
+import { createScratchDatabase, migratedTemplate } from './database';
+import { openEmbeddedFromTemplate } from './embedded-template';
 import { Http } from './http';
 
 export const ADMIN_EMAIL = 'platform-admin@hearth.test';
@@ -37,10 +38,12 @@ export async function startApp(start: StartOptions = {}): Promise<TestApp> {
   let databaseUrl: string | null = start.databaseUrl ?? null;
   let drop: (() => Promise<void>) | null = null;
   if (!databaseUrl && process.env.DATABASE_URL) {
-    const scratch = await createScratchDatabase(process.env.DATABASE_URL);
+    const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'hearth_test', await migratedTemplate(process.env.DATABASE_URL));
     databaseUrl = scratch.url;
     drop = scratch.drop;
   }
+  // Embedded: a fresh in-memory database from the migrated template (closed with the app, below).
+  const embedded = !databaseUrl && !start.options?.database ? await openEmbeddedFromTemplate() : null;
   const config = loadConfig({
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: 'memory://',
@@ -56,6 +59,7 @@ export async function startApp(start: StartOptions = {}): Promise<TestApp> {
   });
   const hearth = await createApp(config, {
     rateLimitPrefix: `test-${randomBytes(6).toString('hex')}`,
+    ...(embedded ? { database: embedded } : {}),
     ...start.options,
     dispatcher: { pollMs: 50, retryBaseMs: 20, ...start.options?.dispatcher },
   });
@@ -70,6 +74,7 @@ export async function startApp(start: StartOptions = {}): Promise<TestApp> {
     databaseUrl,
     close: async () => {
       await hearth.close();
+      if (embedded) await embedded.close();
       if (drop) await drop();
     },
   };

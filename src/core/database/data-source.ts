@@ -9,6 +9,8 @@ export interface DatabaseHandle {
   dataSource: DataSource;
   kind: 'postgres' | 'pglite';
   close(): Promise<void>;
+  /** Embedded only: the whole data directory as a tarball (the tests keep a migrated one to start from). */
+  dump?(): Promise<Blob>;
 }
 
 // Required, not imported: TypeScript's `node` module resolution does not read the package's exports map (Node does).
@@ -27,6 +29,8 @@ export async function openDatabase(opts: {
   dataDir: string;
   entities: Entities;
   poolSize?: number;
+  /** Embedded only: start from this data directory (a `dump()`), e.g. one already migrated. */
+  loadDataDir?: Blob;
 }): Promise<DatabaseHandle> {
   const common = {
     type: 'postgres' as const,
@@ -60,6 +64,7 @@ export async function openDatabase(opts: {
     parsers: { 20: (v: string) => v, 1700: (v: string) => v },
     // Trigram matching for search suggestions (the migrations run CREATE EXTENSION pg_trgm).
     extensions: { pg_trgm },
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });
   const dataSource = new DataSource({
     ...common,
@@ -75,6 +80,7 @@ export async function openDatabase(opts: {
       if (dataSource.isInitialized) await dataSource.destroy();
       if (!pglite.closed) await pglite.close();
     },
+    dump: () => pglite.dumpDataDir('none'),
   };
 }
 

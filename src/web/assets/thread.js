@@ -27,9 +27,10 @@
   var csrf = csrfMeta ? csrfMeta.content : '';
   var replyCount = document.getElementById('reply-count');
 
-  function countBy(delta) {
+  // The server's count when the event carries it (a hidden reply still counts there), else by one.
+  function countBy(delta, now) {
     if (!replyCount) return;
-    var n = Math.max(0, Number(replyCount.getAttribute('data-reply-count')) + delta);
+    var n = typeof now === 'number' ? now : Math.max(0, Number(replyCount.getAttribute('data-reply-count')) + delta);
     replyCount.setAttribute('data-reply-count', String(n));
     replyCount.textContent = n + (n === 1 ? ' reply' : ' replies');
   }
@@ -168,7 +169,7 @@
     var node = render(event.post, []);
     node.classList.add('is-new');
     posts.appendChild(node);
-    if (event.post.postNumber > 1) countBy(1);
+    if (event.post.postNumber > 1) countBy(1, event.replyCount);
     if (status) status.textContent = 'New reply from ' + event.post.author.displayName;
   });
   socket.on('post:updated', function (event) {
@@ -179,9 +180,9 @@
   socket.on('post:deleted', function (event) {
     if (!event) return;
     var old = document.getElementById('post-' + event.postId);
-    if (!old) return;
-    old.remove();
+    if (old) old.remove();
     // Replies only: the first post is the question, not counted among the replies.
-    if (old.getAttribute('data-post-number') !== '1') countBy(-1);
+    if (typeof event.replyCount === 'number' && event.threadId === threadId) countBy(0, event.replyCount);
+    else if (old && old.getAttribute('data-post-number') !== '1') countBy(-1);
   });
 })();
