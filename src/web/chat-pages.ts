@@ -165,7 +165,7 @@ export class ChatPages {
         canonicalPath: url,
         community,
         noindex: true,
-        scripts: ['socket.io.min.js', 'chat.js'],
+        scripts: ['socket.io.min.js', 'chat.js', 'chat-edit.js'],
         // The live part only on the newest page; older pages are history.
         bodyData: cursor
           ? {}
