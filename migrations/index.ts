@@ -21,6 +21,7 @@ import { CommunityLooks1764200000000 } from './1764200000000-CommunityLooks';
 import { RewardsDisabled1764205000000 } from './1764205000000-RewardsDisabled';
 import { InsightsForgotten1764210000000 } from './1764210000000-InsightsForgotten';
 import { AuditFilters1764215000000 } from './1764215000000-AuditFilters';
+import { SearchTerms1764220000000 } from './1764220000000-SearchTerms';
 
 /** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
 export const MIGRATIONS = [
@@ -47,5 +48,6 @@ export const MIGRATIONS = [
   RewardsDisabled1764205000000,
   InsightsForgotten1764210000000,
   AuditFilters1764215000000,
+  SearchTerms1764220000000,
   // chat (1764120000000), moderation (1764130000000), loyalty (1764140000000): one line each, in order
 ];

@@ -108,6 +108,24 @@ describe('web pages: staff dashboard and work queues (HTTP)', () => {
     expect(res.text).toMatch(/data-x="\d{4}-\d{2}-\d{2}"/);
   });
 
+  it('shows what was searched and what found nothing, the searched text escaped', async () => {
+    const search = (q: string) => t.http.get(`/api/v1/communities/${cast.slug}/search?q=${encodeURIComponent(q)}`);
+    for (const q of ['kettle', 'Kettle', '<b>espresso</b> tamper', 'espresso'.toUpperCase() + ' tamper']) expect((await search(q)).status).toBe(200);
+    const res = await (await as(cast.staff)).get(`/c/${cast.slug}/staff?days=7`);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('<b>espresso</b>');
+    // "kettle" finds the descaling question; the tamper searches find nothing.
+    expect(table(res.text, 'searches')).toEqual([
+      ['kettle', '2', '0'],
+      ['<b>espresso</b> tamper', '1', '1'],
+      ['espresso tamper', '1', '1'],
+    ]);
+    expect(table(res.text, 'no-results')).toEqual([
+      ['<b>espresso</b> tamper', '1', '1'],
+      ['espresso tamper', '1', '1'],
+    ]);
+  });
+
   it('refuses bad date ranges with the error next to the field', async () => {
     const b = await as(cast.staff);
     const today = new Date().toISOString().slice(0, 10);

@@ -1,18 +1,24 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Actor } from '../core/auth/actor';
+import { Actor, CommunityContext } from '../core/auth/actor';
 import { Public } from '../core/auth/auth.guard';
-import { OptionalActor } from '../core/auth/decorators';
+import { CommunityRole } from '../core/auth/community-role.guard';
+import { CurrentCommunity, OptionalActor } from '../core/auth/decorators';
+import { reportRange } from '../core/http/date-range.dto';
 import { Page } from '../core/pagination/pagination';
-import { SearchHitView, SearchPageView, SearchQueryDto, SuggestionsView, SuggestionView, SuggestQueryDto } from './dto/search.dto';
+import { SearchHitView, SearchPageView, SearchQueryDto, SearchTermsQueryDto, SearchTermsView, SuggestionsView, SuggestionView, SuggestQueryDto } from './dto/search.dto';
+import { SearchTermsService } from './search-terms.service';
 import { SearchService } from './search.service';
 
 /** Full-text search and title suggestions over the boards the caller can see. */
 @ApiTags('search')
 @Controller()
 export class SearchController {
-  constructor(private readonly searches: SearchService) {}
+  constructor(
+    private readonly searches: SearchService,
+    private readonly terms: SearchTermsService,
+  ) {}
 
   @Public()
   @Get('communities/:slug/search')
@@ -38,5 +44,16 @@ export class SearchController {
     @Query() query: SuggestQueryDto,
   ): Promise<Page<SuggestionView>> {
     return this.searches.suggest(actor, request.ip, slug, query);
+  }
+
+  @Get('communities/:slug/search/terms')
+  @CommunityRole('staff')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: SearchTermsView, description: 'Staff: what was searched in the range (UTC days; default the last 30), and what found nothing' })
+  async searchTerms(@CurrentCommunity() community: CommunityContext, @Query() query: SearchTermsQueryDto): Promise<SearchTermsView> {
+    const { from, to } = reportRange(query);
+    const fromDay = from.toISOString().slice(0, 10);
+    const toDay = new Date(to.getTime() - 1).toISOString().slice(0, 10);
+    return { from: fromDay, to: toDay, ...(await this.terms.report(community.id, fromDay, toDay, query.limit ?? 20)) };
   }
 }

@@ -5,17 +5,19 @@ import { ThreadsModule } from '../threads/threads.module';
 import { PgSearchIndex } from './pg-search-index';
 import { SEARCH_INDEX } from './search-index';
 import { SearchController } from './search.controller';
+import { SearchTermsService } from './search-terms.service';
 import { SearchService } from './search.service';
 
 /**
  * Search: its own index (search_threads, search_posts; see SearchIndex for the seam a dedicated
  * engine would plug into), fed by its migration's triggers; threads and posts are read through the
- * threads module's SearchSourceService.
+ * threads module's SearchSourceService. It also counts what is searched (SearchTermsService, its table
+ * search_terms_daily) for the staff.
  */
 @Module({
   imports: [CommunitiesModule, BoardsModule, ThreadsModule],
   controllers: [SearchController],
-  providers: [SearchService, { provide: SEARCH_INDEX, useClass: PgSearchIndex }],
-  exports: [SearchService],
+  providers: [SearchService, SearchTermsService, { provide: SEARCH_INDEX, useClass: PgSearchIndex }],
+  exports: [SearchService, SearchTermsService],
 })
 export class SearchModule {}

@@ -11,6 +11,7 @@ import { SearchSourceService } from '../threads/search-source.service';
 import { SearchHitView, SearchQueryDto, SuggestionView, SuggestQueryDto } from './dto/search.dto';
 import { highlight } from './highlight';
 import { SEARCH_INDEX, SearchIndex } from './search-index';
+import { SearchTermsService } from './search-terms.service';
 
 /** Search pages by offset into the ranked hits (a deterministic order: tier, rank, thread id). */
 export const SEARCH_CURSOR = cursorKind<[number]>('search', 'int');
@@ -36,6 +37,7 @@ export class SearchService {
     private readonly source: SearchSourceService,
     private readonly cursors: Cursors,
     @Inject(SEARCH_INDEX) private readonly index: SearchIndex,
+    private readonly terms: SearchTermsService,
     @Inject(APP_CONFIG) config: AppConfig,
     rateLimits: RateLimitService,
   ) {
@@ -52,7 +54,10 @@ export class SearchService {
     }
     const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, SEARCH_MAX_DEPTH - offset);
     const { communityId, role, boardIds } = await this.scope(actor, slug, query.board);
-    if (!boardIds.length) return { items: [], nextCursor: null };
+    if (!boardIds.length) {
+      if (offset === 0) this.terms.record(communityId, query.q, false);
+      return { items: [], nextCursor: null };
+    }
     const { hits, more } = await this.index.query({
       communityId,
       boardIds,
@@ -64,6 +69,8 @@ export class SearchService {
       limit,
     });
     const found = await this.source.hits(actor, role, hits);
+    // What customers look for (first pages only: paging on is not another search).
+    if (offset === 0) this.terms.record(communityId, query.q, found.length > 0);
     const excerpts = await this.index.excerpts(found.map((h) => h.post.body), query.q);
     return {
       items: found.map((h, i) => ({ thread: h.thread, post: h.post, snippet: highlight(excerpts[i]) })),

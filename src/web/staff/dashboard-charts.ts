@@ -1,4 +1,5 @@
 import type { DashboardView } from '../../insights/dto/insights.dto';
+import type { SearchTermCount } from '../../search/search-terms.service';
 import type { FieldErrors } from '../forms';
 
 const DAY_MS = 86_400_000;
@@ -282,6 +283,24 @@ export function buildCharts(d: DashboardView, targetMinutes: number, names: Name
     },
   );
   return charts;
+}
+
+/** What customers searched for in the range, and what found nothing (the search module's counts). */
+export function searchCharts(terms: { top: SearchTermCount[]; noResults: SearchTermCount[] }): Chart[] {
+  return [
+    {
+      id: 'searches', title: 'Top searches', kind: 'bar', unit: 'count', rowHeading: 'Search',
+      caption: 'What members and guests searched for most (first pages of searches; the text lowercased).',
+      columns: [{ label: 'Searches' }, { label: 'Found nothing', tableOnly: true }],
+      rows: terms.top.map((t) => ({ label: t.term, cells: [cell(t.searches), cell(t.zeroResults)] })),
+    },
+    {
+      id: 'no-results', title: 'Searches that found nothing', kind: 'bar', unit: 'count', rowHeading: 'Search',
+      caption: 'What people looked for and did not find: topics for a guide, an FAQ answer or a product page.',
+      columns: [{ label: 'Found nothing' }, { label: 'Searches', tableOnly: true }],
+      rows: terms.noResults.map((t) => ({ label: t.term, cells: [cell(t.zeroResults), cell(t.searches)] })),
+    },
+  ];
 }
 
 /** The figures above the charts. */

@@ -4,15 +4,18 @@ import { BoardsService } from '../../boards/boards.service';
 import { CommunitiesService } from '../../communities/communities.service';
 import { IdentityService } from '../../identity/identity.service';
 import { DashboardService } from '../../insights/dashboard.service';
+import { SearchTermsService } from '../../search/search-terms.service';
 import { Page } from '../forms';
 import { sendPage } from '../send-page';
 import { Views } from '../views';
 import { WebErrorFilter } from '../web-error.filter';
-import { addDaysTo, buildCharts, EARLIEST_DAY, headlineFigures, isoDay, MAX_RANGE_DAYS, parseRange, PRESETS, spanDays } from './dashboard-charts';
+import { addDaysTo, buildCharts, searchCharts, EARLIEST_DAY, headlineFigures, isoDay, MAX_RANGE_DAYS, parseRange, PRESETS, spanDays } from './dashboard-charts';
 import { StaffAccess, staffNav } from './staff-access';
 
 /** Boards named on the CSAT chart (the API's largest page; a community with more is unusual). */
 const BOARDS_NAMED = 100;
+/** Searches on each of the two search charts. */
+const SEARCHES_NAMED = 10;
 
 /**
  * The staff dashboard (issue 24, item 1): the insights dashboard of a date range as charts, each with
@@ -29,6 +32,7 @@ export class DashboardPageController {
     private readonly communities: CommunitiesService,
     private readonly identity: IdentityService,
     private readonly boards: BoardsService,
+    private readonly terms: SearchTermsService,
   ) {}
 
   @Get('c/:slug/staff')
@@ -42,9 +46,10 @@ export class DashboardPageController {
     let view: Record<string, unknown> = { charts: [], figures: [] };
     if (form.range) {
       const { from, to, granularity } = form.range;
-      const [data, settings] = await Promise.all([
+      const [data, settings, searched] = await Promise.all([
         this.dashboards.dashboard(context, { from: `${from}T00:00:00.000Z`, to: `${addDaysTo(to, 1)}T00:00:00.000Z`, granularity }),
         this.communities.getSettings(context.id),
+        this.terms.report(context.id, from, to, SEARCHES_NAMED),
       ]);
       const csat = data.csat as { byBoard: Array<{ key: string }>; byStaff: Array<{ key: string }> };
       const userIds = [...new Set([...data.mostEngaged.map((m) => m.userId), ...csat.byStaff.map((s) => s.key)])];
@@ -58,7 +63,7 @@ export class DashboardPageController {
         memberHref: (userId: string) => `${base}/staff/members/${encodeURIComponent(userId)}`,
       };
       view = {
-        charts: buildCharts(data, settings.responseTargetMinutes, names),
+        charts: [...buildCharts(data, settings.responseTargetMinutes, names), ...searchCharts(searched)],
         figures: headlineFigures(data),
         summary: `${formatDay(from)} to ${formatDay(to)} (${spanDays(from, to)} days, ${granularity === 'week' ? 'by week' : 'by day'})`,
       };

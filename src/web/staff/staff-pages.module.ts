@@ -4,6 +4,7 @@ import { ChatModule } from '../../chat/chat.module';
 import { CommunitiesModule } from '../../communities/communities.module';
 import { CommunityLookModule } from '../../communities/community-look.module';
 import { IdentityModule } from '../../identity/identity.module';
+import { SearchModule } from '../../search/search.module';
 import { InsightsModule } from '../../insights/insights.module';
 import { LoyaltyModule } from '../../loyalty/loyalty.module';
 import { ModerationModule } from '../../moderation/moderation.module';
@@ -35,7 +36,7 @@ import { ThreadToolsController } from './thread-tools.controller';
  * pages (WebModule); every page checks its role on the server (StaffAccess).
  */
 @Module({
-  imports: [WebModule, CommunitiesModule, BoardsModule, IdentityModule, ModerationModule, QaModule, ThreadsModule, InsightsModule, ChatModule, LoyaltyModule, StoreModule, CommunityLookModule],
+  imports: [WebModule, CommunitiesModule, BoardsModule, IdentityModule, ModerationModule, QaModule, ThreadsModule, InsightsModule, SearchModule, ChatModule, LoyaltyModule, StoreModule, CommunityLookModule],
   controllers: [
     // staff
     DashboardPageController,
