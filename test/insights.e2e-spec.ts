@@ -176,7 +176,7 @@ describe('Insights', () => {
     expect(res.body.mostEngaged[0]).toEqual({ userId: cast.member.id, contribution: 27, activeDays: 9 });
     expect(res.body.segments).toEqual({ A: { count: 1, previous: null, change: null }, B: { count: 1, previous: null, change: null }, C: { count: 4, previous: null, change: null } });
     const qa = await t.http.get(`/api/v1/communities/${cast.slug}/qa/response-times?from=${from}&to=${to}`, { token: cast.staff.accessToken });
-    expect(res.body.qa).toEqual({ ...qa.body, withinTarget: 0 });
+    expect(res.body.qa).toEqual({ ...qa.body, withinTarget: 0, byStaff: [] });
     const weeks = await t.http.get(`/api/v1/communities/${cast.slug}/insights?from=${from}&to=${to}&granularity=week`, { token: cast.staff.accessToken });
     expect(weeks.body.series.map((p: any) => [p.threads, p.replies])).toEqual([[6, 0], [3, 1]]);
     const bad = await t.http.get(`/api/v1/communities/${cast.slug}/insights?from=${to}&to=${from}`, { token: cast.staff.accessToken });
@@ -247,6 +247,9 @@ describe('Insights', () => {
       byStaff: [{ key: c.staff.id, ratings: 1, csat: 1 }],
     });
     expect(dash.body.qa).toEqual(expect.objectContaining({ questions: 2, answered: 1, withinTarget: 0.5 }));
+    // The staff member who answered first: one question, answered in seconds (within the target).
+    expect(dash.body.qa.byStaff).toEqual([{ userId: c.staff.id, answered: 1, p50Seconds: expect.any(Number), withinTarget: 1 }]);
+    expect(dash.body.qa.byStaff[0].p50Seconds).toBeLessThan(60);
     expect(dash.body.support).toEqual(expect.objectContaining({ questions: 0 }));
 
     // A support chat: rated by its customer once it is closed, by nobody else.

@@ -99,6 +99,10 @@ describe('web pages: staff dashboard and work queues (HTTP)', () => {
     expect(table(res.text, 'csat-staff')).toEqual([[cast.staff.displayName, '100%', '1']]);
     expect(res.text).toContain(`href="/c/${cast.slug}/staff/members/${cast.staff.id}"`);
     expect(res.text).toContain('Overall: 100% of 1 ratings were 4 or 5.');
+    // The first staff answers, by who gave them: one question, answered in seconds, within the target.
+    const firstAnswers = table(res.text, 'answered-staff')!;
+    expect(firstAnswers.map((r) => [r[0], r[1], r[3]])).toEqual([[cast.staff.displayName, '1', '100%']]);
+    expect(firstAnswers[0][2]).toMatch(/^\d+ s$/);
     expect(table(res.text, 'products')).toEqual([['KETTLE-1', '1']]);
     expect(table(res.text, 'tags')).toEqual([['descaling', '1']]);
     expect(table(res.text, 'segments')!.map((r) => r[0])).toEqual(['A: core', 'B: regular', 'C: at risk or dormant']);

@@ -11,7 +11,7 @@ import { BOARD_VISIBILITIES, BoardVisibility } from '../boards/board-access';
 import { BoardsService } from '../boards/boards.service';
 import { CommunitiesService } from '../communities/communities.service';
 import { ThreadView } from '../threads/dto/threads.dto';
-import { PostContext, QuestionsService } from '../threads/questions.service';
+import { PostContext, QuestionsService, StaffResponseTimes } from '../threads/questions.service';
 import { ThreadsService } from '../threads/threads.service';
 import { FaqEntryView, QueueItemView, ResponseTimesView, VoteResultView } from './dto/qa.dto';
 import { reportRange } from '../core/http/date-range.dto';
@@ -199,12 +199,21 @@ export class QaService {
     return { from: from.toISOString(), to: to.toISOString(), ...stats };
   }
 
-  /** responseTimes (the same query) plus the share answered within the community's responseTargetMinutes (for the insights dashboard). */
-  async responseTimesWithTarget(community: CommunityContext, query: { from?: string; to?: string }): Promise<ResponseTimesView & { withinTarget: number }> {
+  /**
+   * responseTimes (the same query) plus the share answered within the community's responseTargetMinutes,
+   * and the same per staff member who gave the first answer (for the insights dashboard).
+   */
+  async responseTimesWithTarget(
+    community: CommunityContext,
+    query: { from?: string; to?: string },
+  ): Promise<ResponseTimesView & { withinTarget: number; byStaff: StaffResponseTimes[] }> {
     const { from, to } = reportRange(query);
     const { responseTargetMinutes } = await this.communities.getSettings(community.id);
-    const stats = await this.questions.responseTimes(community.id, from, to, {}, responseTargetMinutes * 60);
-    return { from: from.toISOString(), to: to.toISOString(), ...stats, withinTarget: stats.withinTarget ?? 0 };
+    const [stats, byStaff] = await Promise.all([
+      this.questions.responseTimes(community.id, from, to, {}, responseTargetMinutes * 60),
+      this.questions.responseTimesByStaff(community.id, from, to, responseTargetMinutes * 60),
+    ]);
+    return { from: from.toISOString(), to: to.toISOString(), ...stats, withinTarget: stats.withinTarget ?? 0, byStaff };
   }
 }
 

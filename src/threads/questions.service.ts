@@ -27,6 +27,17 @@ export interface ResponseTimeStats {
   withinTarget?: number;
 }
 
+/** A staff member's first answers to questions of a range (the staff dashboard). */
+export interface StaffResponseTimes {
+  userId: string;
+  /** Questions they gave the first staff answer to. */
+  answered: number;
+  /** Median seconds from the question to that answer. */
+  p50Seconds: number | null;
+  /** Share of those answered within the community's response target. */
+  withinTarget: number;
+}
+
 export interface QueueFilter {
   board?: string;
   sku?: string;
@@ -218,6 +229,24 @@ export class QuestionsService {
       within: { '1h': share(row.h1), '4h': share(row.h4), '24h': share(row.h24) },
       ...(targetSeconds ? { withinTarget: share(row.ht) } : {}),
     };
+  }
+
+  /**
+   * Per staff member, the questions of the range they gave the first staff answer to: how many, the
+   * median time to it, and how many within `targetSeconds`. Most answered first, at most `limit`.
+   */
+  async responseTimesByStaff(communityId: string, from: Date, to: Date, targetSeconds: number, limit = 20): Promise<StaffResponseTimes[]> {
+    const rows = await this.db.query<{ user_id: string; answered: number; p50: number | null; within: number }>(
+      `SELECT p.author_id AS user_id, count(*)::int AS answered,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY t.first_response_seconds) AS p50,
+              count(*) FILTER (WHERE t.first_response_seconds <= $4)::int AS within
+         FROM threads t JOIN posts p ON p.id = t.first_staff_answer_post_id
+        WHERE t.community_id = $1 AND t.kind = 'qa' AND t.deleted_at IS NULL AND t.created_at >= $2 AND t.created_at < $3
+        GROUP BY p.author_id
+        ORDER BY answered DESC, p50, p.author_id LIMIT $5`,
+      [communityId, from, to, targetSeconds, limit],
+    );
+    return rows.map((r) => ({ userId: r.user_id, answered: r.answered, p50Seconds: r.p50 === null ? null : Number(r.p50), withinTarget: r.answered ? r.within / r.answered : 0 }));
   }
 
   /** Communities that have questions old enough (at least `minMinutes`) to be overdue and not yet marked. */

@@ -172,7 +172,11 @@ export class DashboardView {
   @ApiProperty({ enum: GRANULARITIES }) granularity: string;
   @ApiProperty({ type: [SeriesPointView] }) series: SeriesPointView[];
   @ApiProperty({ description: 'Members now, and the DAU/MAU of the range end' }) totals: Record<string, number | null>;
-  @ApiProperty({ description: 'qa/response-times for the range, plus withinTarget: the share answered within responseTargetMinutes' }) qa: Record<string, unknown>;
+  @ApiProperty({
+    description:
+      'qa/response-times for the range, plus withinTarget: the share answered within responseTargetMinutes, and byStaff: per staff member who gave questions their first staff answer, [{userId, answered, p50Seconds, withinTarget}], most answered first (20 at most)',
+  })
+  qa: Record<string, unknown>;
   @ApiProperty({ nullable: true, description: 'chat/support/response-times for the range' }) support: Record<string, unknown> | null;
   @ApiProperty({ type: [CountedKeyView] }) topProducts: CountedKeyView[];
   @ApiProperty({ type: [CountedKeyView] }) topTags: CountedKeyView[];

@@ -161,6 +161,7 @@ const cell = (value: number | null | undefined, unit: ChartUnit = 'count') => ({
 });
 
 interface ResponseFigures {
+  byStaff?: Array<{ userId: string; answered: number; p50Seconds: number | null; withinTarget: number }>;
   questions?: number;
   answered?: number;
   withinTarget?: number;
@@ -223,6 +224,18 @@ export function buildCharts(d: DashboardView, targetMinutes: number, names: Name
         { label: 'Within 4 hours', cells: [cell(qa.within['4h'], 'share')] },
         { label: 'Within 24 hours', cells: [cell(qa.within['24h'], 'share')] },
       ],
+    });
+  }
+  if (qa && qa.byStaff) {
+    charts.push({
+      id: 'answered-staff', title: 'First answers by staff member', kind: 'bar', unit: 'count', rowHeading: 'Staff member',
+      caption: `Questions of the range each staff member gave the first staff answer to, the median time to it, and the share within the target (${formatSeconds(targetMinutes * 60)}).`,
+      columns: [{ label: 'First answers' }, { label: 'Median time', unit: 'seconds', tableOnly: true }, { label: 'Within the target', unit: 'share', tableOnly: true }],
+      rows: qa.byStaff.map((s) => ({
+        label: names.users.get(s.userId) ?? 'A former member',
+        href: names.memberHref(s.userId),
+        cells: [cell(s.answered), cell(s.p50Seconds, 'seconds'), cell(s.withinTarget, 'share')],
+      })),
     });
   }
   const support = d.support as ResponseFigures | null;

@@ -52,7 +52,8 @@ export class DashboardPageController {
         this.terms.report(context.id, from, to, SEARCHES_NAMED),
       ]);
       const csat = data.csat as { byBoard: Array<{ key: string }>; byStaff: Array<{ key: string }> };
-      const userIds = [...new Set([...data.mostEngaged.map((m) => m.userId), ...csat.byStaff.map((s) => s.key)])];
+      const firstAnswers = (data.qa as { byStaff?: Array<{ userId: string }> }).byStaff ?? [];
+      const userIds = [...new Set([...data.mostEngaged.map((m) => m.userId), ...csat.byStaff.map((s) => s.key), ...firstAnswers.map((s) => s.userId)])];
       const [users, boards] = await Promise.all([
         this.identity.getUsers(userIds),
         csat.byBoard.length ? this.boards.listVisible(community.slug, viewer.actor, { limit: BOARDS_NAMED }) : Promise.resolve({ items: [] }),
