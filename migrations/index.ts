@@ -22,6 +22,7 @@ import { RewardsDisabled1764205000000 } from './1764205000000-RewardsDisabled';
 import { InsightsForgotten1764210000000 } from './1764210000000-InsightsForgotten';
 import { AuditFilters1764215000000 } from './1764215000000-AuditFilters';
 import { SearchTerms1764220000000 } from './1764220000000-SearchTerms';
+import { InsightsPointsByRule1764225000000 } from './1764225000000-InsightsPointsByRule';
 
 /** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
 export const MIGRATIONS = [
@@ -49,5 +50,6 @@ export const MIGRATIONS = [
   InsightsForgotten1764210000000,
   AuditFilters1764215000000,
   SearchTerms1764220000000,
+  InsightsPointsByRule1764225000000,
   // chat (1764120000000), moderation (1764130000000), loyalty (1764140000000): one line each, in order
 ];

@@ -251,6 +251,14 @@ describe('Insights', () => {
     expect(dash.body.qa.byStaff).toEqual([{ userId: c.staff.id, answered: 1, p50Seconds: expect.any(Number), withinTarget: 1 }]);
     expect(dash.body.qa.byStaff[0].p50Seconds).toBeLessThan(60);
     expect(dash.body.support).toEqual(expect.objectContaining({ questions: 0 }));
+    // Points by rule: what loyalty's points.earned events of this community gave, rule by rule, most first.
+    const earned = await db.query<{ key: string; count: number }>(
+      `SELECT data->>'rule' AS key, sum((data->>'points')::int)::int AS count FROM events
+        WHERE type = 'points.earned' AND community_id = $1 GROUP BY 1 ORDER BY 2 DESC, 1`,
+      [c.communityId],
+    );
+    expect(earned.map((r) => r.key)).toEqual(expect.arrayContaining(['thread_created', 'reply_created']));
+    expect(dash.body.pointsByRule).toEqual(earned);
 
     // A support chat: rated by its customer once it is closed, by nobody else.
     const opened = await t.http.post(`/api/v1/communities/${c.slug}/chat/rooms`, { kind: 'support' }, { token: c.member2.accessToken });

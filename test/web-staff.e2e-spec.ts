@@ -103,6 +103,10 @@ describe('web pages: staff dashboard and work queues (HTTP)', () => {
     const firstAnswers = table(res.text, 'answered-staff')!;
     expect(firstAnswers.map((r) => [r[0], r[1], r[3]])).toEqual([[cast.staff.displayName, '1', '100%']]);
     expect(firstAnswers[0][2]).toMatch(/^\d+ s$/);
+    // Points by rule, named as on the loyalty page: the member's three questions (5 each) lead.
+    const byRule = table(res.text, 'points-rule')!;
+    expect(byRule[0]).toEqual(['A new thread', '15']);
+    expect(byRule.map((r) => r[0])).toContain('A reply');
     expect(table(res.text, 'products')).toEqual([['KETTLE-1', '1']]);
     expect(table(res.text, 'tags')).toEqual([['descaling', '1']]);
     expect(table(res.text, 'segments')!.map((r) => r[0])).toEqual(['A: core', 'B: regular', 'C: at risk or dormant']);

@@ -6,7 +6,7 @@ import { reportRange } from '../core/http/date-range.dto';
 import { SupportService } from '../chat/support.service';
 import { QaService } from '../qa/qa.service';
 import { CsatGroupView, DashboardView, SeriesPointView } from './dto/insights.dto';
-import { dayOf } from './event-effects';
+import { dayOf, KeyKind } from './event-effects';
 import { InsightsClock } from './insights.clock';
 import { addDays, InsightsRepository } from './insights.repository';
 import { round } from './insights.mappers';
@@ -63,7 +63,7 @@ export class DashboardService {
     const today = dayOf(this.clock.now());
     const id = community.id;
     await this.repo.rollup(id, addDays(today, -1));
-    const [days, before, liveActive, topProducts, topTags, mostEngaged, csat, segments, qa, support] = await Promise.all([
+    const [days, before, liveActive, topProducts, topTags, pointsByRule, mostEngaged, csat, segments, qa, support] = await Promise.all([
       this.db.query<DailyRow>(
         `SELECT to_char(day, 'YYYY-MM-DD') AS day, new_members, threads, replies, questions, staff_answers, chat_messages, support_requests,
                 points_issued, points_redeemed, ratings, ratings_positive, dau, wau, mau
@@ -74,6 +74,7 @@ export class DashboardService {
       toDay >= today ? this.cached(`active|${id}|${today}`, () => this.liveActive(id, today)) : Promise.resolve(null),
       this.top(id, 'sku', fromDay, toDay),
       this.top(id, 'tag', fromDay, toDay),
+      this.top(id, 'points_rule', fromDay, toDay),
       this.cached(`engaged|${id}|${fromDay}|${toDay}`, () => this.repo.mostEngaged(id, fromDay, toDay)),
       this.csat(id, from, to),
       this.segments(id, fromDay, toDay, today),
@@ -150,6 +151,7 @@ export class DashboardService {
       support: support as unknown as Record<string, unknown> | null,
       topProducts,
       topTags,
+      pointsByRule,
       mostEngaged: mostEngaged.map((m) => ({ userId: m.user_id, contribution: m.contribution, activeDays: m.days })),
       segments,
       csat,
@@ -174,7 +176,7 @@ export class DashboardService {
     return row;
   }
 
-  private async top(communityId: string, kind: 'sku' | 'tag', fromDay: string, toDay: string) {
+  private async top(communityId: string, kind: KeyKind, fromDay: string, toDay: string) {
     const rows = await this.db.query<{ key: string; n: number }>(
       `SELECT key, sum(n)::int AS n FROM insights_daily_keys WHERE community_id = $1 AND kind = $2 AND day >= $3::date AND day <= $4::date
         GROUP BY key ORDER BY 2 DESC, key LIMIT 10`,

@@ -50,11 +50,14 @@ export interface QuestionFact {
  * statement. Pure: the same events give the same effects, which is why the rebuild (the events
  * replayed in order) equals what the consumer built incrementally.
  */
+/** What insights_daily_keys counts per day: threads mentioning a SKU or a tag, points earned by a loyalty rule. */
+export type KeyKind = 'sku' | 'tag' | 'points_rule';
+
 export class Effects {
   readonly profiles = new Map<string, ProfileDelta>();
   readonly activity = new Map<string, ActivityDelta>();
   readonly daily = new Map<string, { communityId: string; day: string; counters: Partial<Record<DailyCounter, number>> }>();
-  readonly keys = new Map<string, { communityId: string; kind: 'sku' | 'tag'; day: string; key: string; n: number }>();
+  readonly keys = new Map<string, { communityId: string; kind: KeyKind; day: string; key: string; n: number }>();
   readonly newQuestions: QuestionFact[] = [];
   readonly staffAnswers: Array<{ threadId: string; staffId: string; answeredAt: Date }> = [];
   readonly deletedQuestions: string[] = [];
@@ -100,13 +103,16 @@ export class Effects {
   }
 
   mention(e: DomainEvent, communityId: string, kind: 'sku' | 'tag', values: readonly string[]) {
+    for (const value of new Set(values)) this.tally(e, communityId, kind, value, 1);
+  }
+
+  /** Adds n to a key of the day (a mention, or the points a rule gave). */
+  tally(e: DomainEvent, communityId: string, kind: KeyKind, value: string, n: number) {
     const day = dayOf(e.createdAt);
-    for (const value of new Set(values)) {
-      const key = `${communityId}|${kind}|${day}|${value}`;
-      const k = this.keys.get(key) ?? { communityId, kind, day, key: value, n: 0 };
-      k.n += 1;
-      this.keys.set(key, k);
-    }
+    const key = `${communityId}|${kind}|${day}|${value}`;
+    const k = this.keys.get(key) ?? { communityId, kind, day, key: value, n: 0 };
+    k.n += n;
+    this.keys.set(key, k);
   }
 }
 
@@ -200,6 +206,7 @@ export const EFFECTS: Table = {
   'points.earned': (fx, e) => {
     fx.add(e.data.communityId, e.data.userId, 'points_earned', e.data.points);
     fx.count(e, e.data.communityId, 'points_issued', e.data.points);
+    fx.tally(e, e.data.communityId, 'points_rule', e.data.rule, e.data.points);
   },
   'points.reversed': (fx, e) => fx.add(e.data.communityId, e.data.userId, 'points_reversed', Math.abs(e.data.points)),
   'points.redeemed': (fx, e) => {

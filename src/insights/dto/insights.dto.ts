@@ -180,6 +180,8 @@ export class DashboardView {
   @ApiProperty({ nullable: true, description: 'chat/support/response-times for the range' }) support: Record<string, unknown> | null;
   @ApiProperty({ type: [CountedKeyView] }) topProducts: CountedKeyView[];
   @ApiProperty({ type: [CountedKeyView] }) topTags: CountedKeyView[];
+  @ApiProperty({ type: [CountedKeyView], description: 'Points earned in the range by loyalty rule (key: the rule, e.g. reply_created; count: the points, before reversals), most first' })
+  pointsByRule: CountedKeyView[];
   @ApiProperty({ type: [EngagedMemberView] }) mostEngaged: EngagedMemberView[];
   @ApiProperty({ description: '{A, B, C}: each {count, previous, change}' }) segments: Record<string, SegmentCountView>;
   @ApiProperty({ description: 'CSAT over the range: overall, and byBoard / byProduct / byStaff lists of {key, ratings, csat}' }) csat: Record<string, unknown>;

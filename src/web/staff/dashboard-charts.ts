@@ -1,5 +1,7 @@
 import type { DashboardView } from '../../insights/dto/insights.dto';
+import { EARN_RULE_NAMES, EARN_RULES } from '../../loyalty/loyalty-rules';
 import type { SearchTermCount } from '../../search/search-terms.service';
+import { RULE_LABELS } from './loyalty-admin.controller';
 import type { FieldErrors } from '../forms';
 
 const DAY_MS = 86_400_000;
@@ -183,6 +185,12 @@ function timing(r: ResponseFigures, what: string): string {
   return `; ${what} took ${formatSeconds(r.firstResponseSeconds.p50)} (median) and ${formatSeconds(r.firstResponseSeconds.p90)} (90th percentile)`;
 }
 
+/** A rule as the loyalty settings page names it (`reply_created`: "A reply"); other entries by their rule. */
+function ruleLabel(rule: string): string {
+  const name = EARN_RULE_NAMES.find((n) => EARN_RULES[n].rule === rule);
+  return name ? RULE_LABELS[name] : rule;
+}
+
 /** The dashboard's charts from the insights dashboard (only figures it has: nothing invented). */
 export function buildCharts(d: DashboardView, targetMinutes: number, names: Names): Chart[] {
   const week = d.granularity === 'week';
@@ -275,6 +283,12 @@ export function buildCharts(d: DashboardView, targetMinutes: number, names: Name
       rows: d.series.map((p) => seriesRow(p, [cell(p.pointsIssued), cell(p.pointsRedeemed)])),
     },
   );
+  charts.push({
+    id: 'points-rule', title: 'Points earned by rule', kind: 'bar', unit: 'count', rowHeading: 'Rule',
+    caption: 'Loyalty points members earned in the range, by the rule that gave them (before reversals).',
+    columns: [{ label: 'Points' }],
+    rows: (d.pointsByRule ?? []).map((p) => ({ label: ruleLabel(p.key), cells: [cell(p.count)] })),
+  });
   const segLabels: Record<string, string> = { A: 'A: core', B: 'B: regular', C: 'C: at risk or dormant' };
   charts.push({
     id: 'segments', title: 'Segments', kind: 'bar', unit: 'count', rowHeading: 'Segment',
