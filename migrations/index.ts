@@ -23,6 +23,7 @@ import { InsightsForgotten1764210000000 } from './1764210000000-InsightsForgotte
 import { AuditFilters1764215000000 } from './1764215000000-AuditFilters';
 import { SearchTerms1764220000000 } from './1764220000000-SearchTerms';
 import { InsightsPointsByRule1764225000000 } from './1764225000000-InsightsPointsByRule';
+import { SearchThreadChanges1764230000000 } from './1764230000000-SearchThreadChanges';
 
 /** Every migration, in order. Listed explicitly so the same list loads under tsc, ts-jest and node. */
 export const MIGRATIONS = [
@@ -51,5 +52,6 @@ export const MIGRATIONS = [
   AuditFilters1764215000000,
   SearchTerms1764220000000,
   InsightsPointsByRule1764225000000,
+  SearchThreadChanges1764230000000,
   // chat (1764120000000), moderation (1764130000000), loyalty (1764140000000): one line each, in order
 ];

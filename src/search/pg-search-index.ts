@@ -75,6 +75,25 @@ export class PgSearchIndex implements SearchIndex {
     return { hits: page.slice(0, r.limit).map((h) => ({ threadId: h.thread_id, postId: h.post_id })), more };
   }
 
+  /**
+   * Each thread's best-matching post for `q` (as `query` picks it: an accepted, official or FAQ answer first,
+   * then by rank), for a page ranked elsewhere (MemorySearchIndex). Threads with no single matching post are left out.
+   */
+  async bestPosts(threadIds: string[], q: string): Promise<Map<string, string>> {
+    if (!threadIds.length) return new Map();
+    const rows = await this.db.query<{ thread_id: string; post_id: string | null }>(
+      `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS query)
+       SELECT s.thread_id,
+              (SELECT p.post_id FROM search_posts p
+                WHERE p.thread_id = s.thread_id AND (p.document @@ q.query) IS TRUE
+                ORDER BY (p.post_id = ANY(s.answer_post_ids)) DESC, ${TEXT_RANK('p.document')} DESC, p.post_id LIMIT 1) AS post_id
+         FROM search_threads s CROSS JOIN q
+        WHERE s.thread_id = ANY($1::uuid[])`,
+      [threadIds, q],
+    );
+    return new Map(rows.filter((r) => r.post_id).map((r) => [r.thread_id, r.post_id as string]));
+  }
+
   async suggest(r: SuggestRequest): Promise<Suggestion[]> {
     // Titles with every word typed, then with any of them, then (typos) the nearest by trigrams: each
     // step runs only while fewer than `limit` titles have been found.

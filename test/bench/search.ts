@@ -122,7 +122,10 @@ export function searchTargetRows(small: SearchPhase | null, large: SearchPhase |
     const l = ratio(large, name);
     if (small && large && s && l) {
       const normalized = l / s;
-      rows.push(`  ${name} ${large.label}/${small.label}: >= ${SEARCH_TARGETS.ratio * 100}%: ${l.toFixed(2)}x / ${s.toFixed(2)}x of baseline = ${(normalized * 100).toFixed(1)}%  ${normalized >= SEARCH_TARGETS.ratio ? 'ok' : 'MISS'}`);
+      // The issue sets the large/small ratio for search; suggestions have only their p95 target.
+      const target = name === SEARCH_ROWS.suggest ? 'no target' : `>= ${SEARCH_TARGETS.ratio * 100}%`;
+      const verdict = name === SEARCH_ROWS.suggest ? '' : normalized >= SEARCH_TARGETS.ratio ? 'ok' : 'MISS';
+      rows.push(`  ${name} ${large.label}/${small.label}: ${target}: ${l.toFixed(2)}x / ${s.toFixed(2)}x of baseline = ${(normalized * 100).toFixed(1)}%  ${verdict}`.trimEnd());
     }
   }
   return rows;

@@ -96,6 +96,9 @@ class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IntRange(1, 1_000_000)
   SEARCHES_PER_IP_PER_MINUTE?: number;
 
+  @Transform(toInt) @IsOptional() @IntRange(0, 1_000_000)
+  SEARCH_MEMORY_MB?: number;
+
   @Transform(emptyToUndefined) @IsOptional() @IsEmail({}, { message: 'must be an email address' })
   ADMIN_EMAIL?: string;
 
@@ -178,6 +181,8 @@ export interface AppConfig {
   loginsPerIpPerMinute: number;
   /** Searches allowed per client IP per minute. */
   searchesPerIpPerMinute: number;
+  /** Memory each instance may use to rank thread documents in memory (src/search/memory); 0 turns it off. */
+  searchMemoryMb: number;
   adminEmail: string | null;
   adminPassword: string | null;
   webhookAllowPrivateNetworks: boolean;
@@ -247,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registrationsPerIpPerHour: vars.REGISTRATIONS_PER_IP_PER_HOUR ?? 20,
     loginsPerIpPerMinute: vars.LOGINS_PER_IP_PER_MINUTE ?? 30,
     searchesPerIpPerMinute: vars.SEARCHES_PER_IP_PER_MINUTE ?? 60,
+    searchMemoryMb: vars.SEARCH_MEMORY_MB ?? 256,
     adminEmail: vars.ADMIN_EMAIL ?? null,
     adminPassword: vars.ADMIN_PASSWORD ?? null,
     webhookAllowPrivateNetworks: vars.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false,
@@ -285,6 +291,7 @@ const KEYS = [
   'REGISTRATIONS_PER_IP_PER_HOUR',
   'LOGINS_PER_IP_PER_MINUTE',
   'SEARCHES_PER_IP_PER_MINUTE',
+  'SEARCH_MEMORY_MB',
   'ADMIN_EMAIL',
   'ADMIN_PASSWORD',
   'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
