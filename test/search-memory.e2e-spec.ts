@@ -214,3 +214,44 @@ describe('search: ranking in memory turned off', () => {
     expect(memory.counts).toEqual({ memory: 0, database: 3 });
   });
 });
+
+describe('search: a community bigger than SEARCH_MEMORY_MB', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ env: { SEARCH_MEMORY_MB: '1' } });
+  });
+  afterAll(() => t?.close());
+
+  it('is left to PostgreSQL, with the same answers', async () => {
+    const admin = await loginAdmin(t.http);
+    const { slug, id: communityId } = await createCommunity(t.http, admin.accessToken);
+    await setSettings(t.http, admin.accessToken, slug, NO_LIMITS);
+    const board = await createBoard(t.http, admin.accessToken, slug, { slug: 'general' });
+    const random = seededRandom(7);
+    // About 3,000 documents of 12 to 40 words: more than 1 MB in memory.
+    const bodies = Array.from({ length: 3_000 }, (_, i) => `${sampleBody(i, random)} ${sampleBody(i + 1, random)}`);
+    await t.app.get(Db).query(
+      `WITH t AS (
+         INSERT INTO threads (community_id, board_id, author_id, title, post_seq, last_poster_id)
+         SELECT $1, $2, $3, 'Thread ' || g, 1, $3 FROM generate_series(1, $4::int) g RETURNING id, title)
+       INSERT INTO posts (thread_id, community_id, board_id, post_number, author_id, author_role, body, html)
+       SELECT t.id, $1, $2, 1, $3, 'admin', ($5::text[])[substr(t.title, 8)::int], '<p>.</p>' FROM t`,
+      [communityId, board.id, admin.id, bodies.length, bodies],
+    );
+    const memory = t.app.get(MemorySearchIndex);
+    const pg = t.app.get(PgSearchIndex);
+    const r: SearchRequest = { communityId, boardIds: [board.id], q: 'warranty refund', titlesOnly: false, offset: 0, limit: 20 };
+    const first = await memory.query(r);
+    expect(first.hits.length).toBe(20);
+    // The size check runs in the background: wait until it has refused, then search again.
+    await until(async () => {
+      const before = memory.counts.database;
+      await memory.query(r);
+      return memory.counts.database > before && !(memory as unknown as { loading: string | null }).loading;
+    }, 'the load to be refused');
+    expect(memory.loaded(communityId)).toBe(false);
+    expect(await memory.query(r)).toEqual(await pg.query(r));
+    expect(memory.counts.memory).toBe(0);
+  });
+});

@@ -11,7 +11,7 @@ export class Column<T extends Typed> {
   data: T;
   length = 0;
 
-  constructor(private readonly make: (size: number) => T, capacity = 1024) {
+  constructor(private readonly make: (size: number) => T, capacity = 64) {
     this.data = make(capacity);
   }
 

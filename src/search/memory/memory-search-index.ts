@@ -5,10 +5,9 @@ import { Db } from '../../core/database/db.service';
 import { LOGGER } from '../../core/logging/logger';
 import { PgSearchIndex } from '../pg-search-index';
 import { IndexHit, SearchIndex, SearchRequest, Suggestion, SuggestRequest } from '../search-index';
+import { Residency } from './residency';
 import { ThreadRow, ThreadStore } from './thread-store';
 
-/** A community too big for the budget is not tried again for this long. */
-const RETRY_TOO_BIG_MS = 10 * 60_000;
 /** Parsed queries kept (the oldest dropped first). */
 const PARSED_KEPT = 2_000;
 /** Bytes a community's store takes per byte of its documents as PostgreSQL stores them (an estimate, to decide before loading). */
@@ -75,12 +74,15 @@ const toRow = (r: RawRow): ThreadRow => ({
 @Injectable()
 export class MemorySearchIndex implements SearchIndex {
   private readonly communities = new Map<string, Community>();
-  private readonly loading = new Set<string>();
-  private readonly tooBig = new Map<string, number>();
+  /** The community being loaded (one at a time). */
+  private loading: string | null = null;
+  private readonly residency: Residency;
   private readonly parsed = new Map<string, string[] | null>();
   private readonly budget: number;
   /** Searches answered from memory and by PostgreSQL (for tests and metrics). */
   readonly counts = { memory: 0, database: 0 };
+  /** The time, replaceable in tests. */
+  clock: () => number = () => Date.now();
 
   constructor(
     private readonly db: Db,
@@ -89,6 +91,7 @@ export class MemorySearchIndex implements SearchIndex {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.budget = config.searchMemoryMb * 1024 * 1024;
+    this.residency = new Residency(this.budget, () => this.clock());
   }
 
   async query(r: SearchRequest): Promise<{ hits: IndexHit[]; more: boolean }> {
@@ -124,20 +127,16 @@ export class MemorySearchIndex implements SearchIndex {
     return this.pg.excerpts(texts, q);
   }
 
-  /** The community's store when loaded (and marked most recently used); otherwise starts loading it and answers null. */
+  /** The community's store when loaded; otherwise starts loading it when it may be (see Residency) and answers null. */
   private ready(communityId: string): Community | null {
+    this.residency.searched(communityId);
     const community = this.communities.get(communityId);
-    if (community) {
-      this.communities.delete(communityId);
-      this.communities.set(communityId, community);
-      return community;
-    }
-    const refused = this.tooBig.get(communityId);
-    if (!this.loading.has(communityId) && !(refused && Date.now() - refused < RETRY_TOO_BIG_MS)) {
-      this.loading.add(communityId);
+    if (community) return community;
+    if (this.loading === null && this.residency.mayTry(communityId)) {
+      this.loading = communityId;
       this.load(communityId)
         .catch((err: unknown) => this.logger.warn({ err, communityId }, 'search: loading a community into memory failed; PostgreSQL answers'))
-        .finally(() => this.loading.delete(communityId));
+        .finally(() => (this.loading = null));
     }
     return null;
   }
@@ -147,11 +146,13 @@ export class MemorySearchIndex implements SearchIndex {
       `SELECT COALESCE(sum(pg_column_size(document)), 0)::bigint AS bytes FROM search_threads WHERE community_id = $1`,
       [communityId],
     );
-    if (Number(size.bytes) * BYTES_PER_DOCUMENT_BYTE > this.budget) {
-      this.tooBig.set(communityId, Date.now());
-      this.logger.info({ communityId, bytes: Number(size.bytes) }, 'search: community too big for SEARCH_MEMORY_MB; PostgreSQL answers its searches');
+    const need = Number(size.bytes) * BYTES_PER_DOCUMENT_BYTE;
+    const victims = this.residency.plan(communityId, need, new Map([...this.communities].map(([id, c]) => [id, c.store.bytes])));
+    if (!victims) {
+      this.logger.debug({ communityId, need, budget: this.budget }, 'search: no room in SEARCH_MEMORY_MB for this community now; PostgreSQL answers its searches');
       return;
     }
+    for (const id of victims) this.drop(id);
     // One statement, one snapshot: the rows and the oldest transaction running when they were read.
     const rows = await this.db.query<RawRow & { xmin: string }>(
       `SELECT x.xmin, ${ROW_COLUMNS}
@@ -162,17 +163,13 @@ export class MemorySearchIndex implements SearchIndex {
     const store = new ThreadStore();
     await inChunks(rows, (row) => row.thread_id && store.upsert(toRow(row)));
     this.communities.set(communityId, { id: communityId, store, xmin: BigInt(rows[0].xmin), applied: new Map(), running: null, queued: null });
-    this.evict();
+    this.residency.admitted(communityId);
+    this.logger.info({ communityId, threads: store.size, bytes: store.bytes }, 'search: community loaded into memory');
   }
 
-  /** Drops the least recently searched communities while over the budget (never the only one). */
-  private evict(): void {
-    let total = [...this.communities.values()].reduce((sum, c) => sum + c.store.bytes, 0);
-    for (const [id, c] of this.communities) {
-      if (total <= this.budget || this.communities.size === 1) break;
-      total -= c.store.bytes;
-      this.communities.delete(id);
-    }
+  private drop(communityId: string): void {
+    this.communities.delete(communityId);
+    this.residency.dropped(communityId);
   }
 
   /**

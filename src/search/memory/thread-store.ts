@@ -87,9 +87,9 @@ export class ThreadStore {
   private facetStartOf = int32();
   private facetEndOf = int32();
   // Pools: a document's lexeme ids (ascending) and where each one's positions start, its positions, its facets.
-  private lexPool = int32(16_384);
-  private posStartPool = int32(16_384);
-  private posPool = uint16(16_384);
+  private lexPool = int32(1_024);
+  private posStartPool = int32(1_024);
+  private posPool = uint16(1_024);
   private facetPool = int32();
 
   get size(): number {
@@ -246,7 +246,7 @@ export class ThreadStore {
     this.dead = 0;
     [this.boardOf, this.scoreOf, this.repliesOf, this.lengthOf, this.textLengthOf, this.lexStartOf, this.lexEndOf, this.posEndOf, this.facetStartOf, this.facetEndOf] = Array.from({ length: 10 }, () => int32());
     [this.flagsOf, this.lastPostOf, this.hashOf] = [uint8(), float64(), uint32()];
-    [this.lexPool, this.posStartPool, this.posPool, this.facetPool] = [int32(16_384), int32(16_384), uint16(16_384), int32()];
+    [this.lexPool, this.posStartPool, this.posPool, this.facetPool] = [int32(1_024), int32(1_024), uint16(1_024), int32()];
     old.threadOf.forEach((threadId, n) => {
       if (threadId === null) return;
       const start = old.lexStartOf.data[n];
