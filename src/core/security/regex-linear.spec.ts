@@ -87,6 +87,9 @@ const USER_INPUT: UserInputPattern[] = [
   { file: 'src/search/highlight.ts', regex: /\u0001/g, input: 'search snippets of posts', apply: 'replace', attacks: [['marks', (n) => '\u0001'.repeat(n)]] },
   { file: 'src/search/highlight.ts', regex: /\u0002/g, input: 'search snippets of posts', apply: 'replace' },
   { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]+/gu, input: 'suggestion queries (their words)', apply: 'matchAll', attacks: [['a a a…', (n) => 'a '.repeat(n / 2)]] },
+  { file: 'src/search/memory/memory-search-index.ts', regex: /^'((?:[^'\\]|''|\\.)*)'$/, input: 'search queries as PostgreSQL parsed them (one word)', attacks: [['quote pairs', (n) => "'" + "''".repeat(n / 2)], ['backslashes', (n) => "'" + '\\a'.repeat(n / 2)]] },
+  { file: 'src/search/memory/memory-search-index.ts', regex: /''/g, input: 'search queries as PostgreSQL parsed them (one word)', apply: 'replace', attacks: [['quotes', (n) => "'".repeat(n)]] },
+  { file: 'src/search/memory/memory-search-index.ts', regex: /\\(.)/g, input: 'search queries as PostgreSQL parsed them (one word)', apply: 'replace', attacks: [['backslashes', (n) => '\\'.repeat(n)]] },
   { file: 'src/search/search-terms.service.ts', regex: /\s+/, input: 'search queries (the counted text)', apply: 'split', attacks: [['spaces + a', (n) => ' '.repeat(n - 1) + 'a'], ['a a a…', (n) => 'a '.repeat(n / 2)]] },
   { file: 'src/search/pg-search-index.ts', regex: /[\p{L}\p{N}]$/u, input: 'suggestion queries (a word at the end?)', attacks: [['letters + space', (n) => 'a'.repeat(n - 1) + ' ']] },
   // The brand look (issue 23) and the staff pages (issue 24).
