@@ -52,7 +52,7 @@ import {
 } from './harness';
 import { MemoryProbe } from './memory';
 import { mixedFailed, readMixedSettings, runMixedPhase } from './mixed';
-import { runSearchPhase, SearchPhase, searchReport } from './search';
+import { runSearchPhase, SearchPhase, searchReport, searchWritesFailed } from './search';
 import { LoyaltyPhase, readLoyaltySettings, runLoyaltyPhase } from './loyalty';
 import { scaleRatios, targetsReport } from './targets';
 import { ADMIN, QA_SKU, QaSeeded, qaRoutes, ROUTE, routes, seed, SeededContext, seedQa, seedWithProgress } from './routes';
@@ -342,6 +342,7 @@ async function main(): Promise<number> {
   const searchRuns = [searchSmall, searchLarge].flatMap((p) => p?.results ?? []);
   const failed = [...[...small, ...low, ...(large ?? []), ...searchRuns].filter(failedRun), ...mixed.filter(mixedFailed)];
   if (loyalty?.failed) failed.push({ name: 'loyalty' } as RouteResult);
+  for (const phase of [searchSmall, searchLarge]) if (phase?.writes && searchWritesFailed(phase.writes)) failed.push({ name: 'search writes' } as RouteResult);
   if (failed.length) process.stderr.write(`FAILED: ${[...new Set(failed.map((r) => r.name))].join(', ')} had errors or no response\n`);
   return failed.length ? 1 : 0;
 }
