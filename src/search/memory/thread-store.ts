@@ -1,4 +1,4 @@
-import { Column, float64, int32, TopK, uint16, uint32, uint8 } from './columns';
+import { Column, float64, int32, TopK, uint16, uint32 } from './columns';
 import { compareLexemes, docLength, inverseWeights, packPositions, parseTsvector, rankCdSlices } from './rank-cd';
 
 /** ts_rank_cd's weights {D, C, B, A} as PgSearchIndex uses them: title 1.0, first post and answers 0.4. */
@@ -41,8 +41,14 @@ const FAQ = 1;
 const ANSWERED = 2;
 /** Bytes per document beyond the columns and pools: its thread id (a string and a map entry) and its posting entries' share. */
 const DOC_OVERHEAD = 160;
+/**
+ * A document's record in `records` (float64s, 64 bytes: one cache line, so ranking a candidate costs
+ * about three cache misses: its record, its lexemes, its positions).
+ */
+const R = { board: 0, flags: 1, score: 2, replies: 3, lastPostAt: 4, lexStart: 5, lexCount: 6, length: 7 } as const;
+const RECORD = 8;
 
-/** A document's fields other than its text, as the columns keep them. */
+/** A document's fields other than its text. */
 interface Meta {
   board: number;
   flags: number;
@@ -50,17 +56,17 @@ interface Meta {
   replyCount: number;
   lastPostAt: number;
   length: number;
-  hash: number;
-  textLength: number;
 }
 
 /**
  * One community's thread documents (search_threads) in memory: a dictionary of lexemes, a posting list
- * of document numbers per lexeme (ascending), and per document its lexemes with their positions packed
- * as PostgreSQL keeps them (position << 2 | weight), all in columns and pools (columns.ts). A changed
- * document gets a new number (so posting lists stay sorted by appending); the old number is left dead
- * until the store is compacted, when the dead outnumber the live. A change of counters only (a reply, a
- * vote) updates the columns in place.
+ * of document numbers per lexeme (ascending), and per document a record (board, flags, counters, where
+ * its lexemes are) and its lexemes as pairs (lexeme id ascending, where its positions start; then a
+ * closing pair holding where they end), with positions packed as PostgreSQL keeps them
+ * (position << 2 | weight), all in a few large typed arrays (columns.ts). A changed document gets a new
+ * number (so posting lists stay sorted by appending); the old number is left dead until the store is
+ * compacted, when the dead outnumber the live. A change of counters only (a reply, a vote) updates the
+ * record in place.
  */
 export class ThreadStore {
   private threadOf: Array<string | null> = [];
@@ -72,23 +78,14 @@ export class ThreadStore {
   private postings: number[][] = [];
   private dead = 0;
 
-  // Per document.
-  private boardOf = int32();
-  private flagsOf = uint8();
-  private scoreOf = int32();
-  private repliesOf = int32();
-  private lastPostOf = float64();
-  private lengthOf = int32();
+  private records = float64(64 * RECORD);
+  /** Per document, for upserts and filters only. */
   private hashOf = uint32();
   private textLengthOf = int32();
-  private lexStartOf = int32();
-  private lexEndOf = int32();
-  private posEndOf = int32();
   private facetStartOf = int32();
   private facetEndOf = int32();
-  // Pools: a document's lexeme ids (ascending) and where each one's positions start, its positions, its facets.
-  private lexPool = int32(1_024);
-  private posStartPool = int32(1_024);
+  /** [lexeme id, positions start] per lexeme of a document, then [-1, positions end]. */
+  private lexPairs = int32(2_048);
   private posPool = uint16(1_024);
   private facetPool = int32();
 
@@ -98,9 +95,9 @@ export class ThreadStore {
 
   /** An estimate of the memory the store holds. */
   get bytes(): number {
-    const columns = [this.boardOf, this.flagsOf, this.scoreOf, this.repliesOf, this.lastPostOf, this.lengthOf, this.hashOf, this.textLengthOf, this.lexStartOf, this.lexEndOf, this.posEndOf, this.facetStartOf, this.facetEndOf, this.lexPool, this.posStartPool, this.posPool, this.facetPool] as Column<never>[];
+    const columns = [this.records, this.hashOf, this.textLengthOf, this.facetStartOf, this.facetEndOf, this.lexPairs, this.posPool, this.facetPool] as Column<never>[];
     const arrays = columns.reduce((sum, c) => sum + c.bytes, 0);
-    return arrays + this.lexPool.length * 8 + this.threadOf.length * 8 + this.byThread.size * DOC_OVERHEAD + this.dictionary.size * 80;
+    return arrays + (this.lexPairs.length / 2) * 8 + this.threadOf.length * 8 + this.byThread.size * DOC_OVERHEAD + this.dictionary.size * 80;
   }
 
   upsert(row: ThreadRow): void {
@@ -114,16 +111,16 @@ export class ThreadStore {
       replyCount: row.replyCount,
       lastPostAt: row.lastPostAt,
       length: 0,
-      hash,
-      textLength: row.document.length,
     };
     if (at !== undefined && this.hashOf.data[at] === hash && this.textLengthOf.data[at] === row.document.length) {
       // The same text: counters and filters in place (a reply, a vote, a move).
-      this.boardOf.data[at] = meta.board;
-      this.flagsOf.data[at] = meta.flags;
-      this.scoreOf.data[at] = meta.score;
-      this.repliesOf.data[at] = meta.replyCount;
-      this.lastPostOf.data[at] = meta.lastPostAt;
+      const r = this.records.data;
+      const base = at * RECORD;
+      r[base + R.board] = meta.board;
+      r[base + R.flags] = meta.flags;
+      r[base + R.score] = meta.score;
+      r[base + R.replies] = meta.replyCount;
+      r[base + R.lastPostAt] = meta.lastPostAt;
       if (!sameIds(this.facetPool.data, this.facetStartOf.data[at], this.facetEndOf.data[at], facetIds)) {
         this.facetStartOf.data[at] = this.appendAll(this.facetPool, facetIds);
         this.facetEndOf.data[at] = this.facetPool.length;
@@ -134,15 +131,16 @@ export class ThreadStore {
     const parsed = parseTsvector(row.document);
     meta.length = docLength(parsed);
     const entries = parsed.map((l) => ({ id: this.lexemeId(l.lexeme), packed: packPositions(l.positions, l.weights) })).sort((a, b) => a.id - b.id);
-    const lexStart = this.lexPool.reserve(entries.length);
-    this.posStartPool.reserve(entries.length);
+    const lexStart = this.lexPairs.reserve(2 * (entries.length + 1)) / 2;
     entries.forEach((e, i) => {
-      this.lexPool.data[lexStart + i] = e.id;
       const from = this.posPool.reserve(e.packed.length);
       this.posPool.data.set(e.packed, from);
-      this.posStartPool.data[lexStart + i] = from;
+      this.lexPairs.data[2 * (lexStart + i)] = e.id;
+      this.lexPairs.data[2 * (lexStart + i) + 1] = from;
     });
-    this.appendDoc(row.threadId, meta, lexStart, facetIds);
+    this.lexPairs.data[2 * (lexStart + entries.length)] = -1;
+    this.lexPairs.data[2 * (lexStart + entries.length) + 1] = this.posPool.length;
+    this.appendDoc(row.threadId, meta, lexStart, entries.length, hash, row.document.length, facetIds);
   }
 
   remove(threadId: string): void {
@@ -172,59 +170,48 @@ export class ThreadStore {
     const nOps = queryIds.length;
     const from = new Int32Array(nOps);
     const to = new Int32Array(nOps);
-    const [boardOf, flagsOf, lexPool, posStartPool, posPool] = [this.boardOf.data, this.flagsOf.data, this.lexPool.data, this.posStartPool.data, this.posPool.data];
-    const [lexStartOf, lexEndOf, posEndOf, facetPool, facetStartOf, facetEndOf] = [this.lexStartOf.data, this.lexEndOf.data, this.posEndOf.data, this.facetPool.data, this.facetStartOf.data, this.facetEndOf.data];
+    const [records, lexPairs, posPool, facetPool, facetStartOf, facetEndOf] = [this.records.data, this.lexPairs.data, this.posPool.data, this.facetPool.data, this.facetStartOf.data, this.facetEndOf.data];
     const top = new TopK(q.k);
     let total = 0;
     for (const n of intersect(queryIds.map((id) => this.postings[id]))) {
       const threadId = this.threadOf[n];
-      if (threadId === null || !allowed[boardOf[n]]) continue;
+      const base = n * RECORD;
+      if (threadId === null || !allowed[records[base + R.board]]) continue;
       if (tag >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], tag)) continue;
       if (sku >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], sku)) continue;
       total++;
-      const start = lexStartOf[n];
-      const end = lexEndOf[n];
+      const start = records[base + R.lexStart];
+      const end = start + records[base + R.lexCount];
       for (let i = 0; i < nOps; i++) {
-        const j = lowerBound(lexPool, start, end, queryIds[i]);
-        from[i] = posStartPool[j];
-        to[i] = j + 1 < end ? posStartPool[j + 1] : posEndOf[n];
+        const j = lowerBound(lexPairs, start, end, queryIds[i]);
+        from[i] = lexPairs[2 * j + 1];
+        to[i] = lexPairs[2 * j + 3];
       }
-      const text = rankCdSlices(posPool, from, to, nOps, this.lengthOf.data[n], INVERSE_WEIGHTS);
-      top.offer(flagsOf[n] & FAQ ? 0 : 1, text * this.boost(n, q.now), threadId);
+      const text = rankCdSlices(posPool, from, to, nOps, records[base + R.length], INVERSE_WEIGHTS);
+      top.offer(records[base + R.flags] & FAQ ? 0 : 1, text * boost(records, base, q.now), threadId);
     }
     return { threadIds: top.sorted(), total };
   }
 
-  /** PgSearchIndex's BOOST, in float8 as there (recency from `now`, ms). */
-  private boost(n: number, now: number): number {
-    const age = Math.max((now - this.lastPostOf.data[n]) / 1000, 0);
-    return (
-      1 +
-      0.25 * (this.flagsOf.data[n] & ANSWERED ? 1 : 0) +
-      0.1 * Math.min(Math.log(1 + Math.max(this.scoreOf.data[n], 0)) / LN_101, 1) +
-      0.05 * Math.min(Math.log(1 + this.repliesOf.data[n]) / LN_101, 1) +
-      0.05 * Math.exp(-age / 22896000)
-    );
-  }
-
-  /** Adds a document whose lexemes are already at lexPool[lexStart..lexPool.length) (positions in posPool). */
-  private appendDoc(threadId: string, meta: Meta, lexStart: number, facetIds: number[]): void {
+  /** Adds a document whose lexeme pairs are at lexPairs[lexStart..] (positions in posPool). */
+  private appendDoc(threadId: string, meta: Meta, lexStart: number, lexCount: number, hash: number, textLength: number, facetIds: number[]): void {
     const n = this.threadOf.push(threadId) - 1;
     this.byThread.set(threadId, n);
-    this.boardOf.push(meta.board);
-    this.flagsOf.push(meta.flags);
-    this.scoreOf.push(meta.score);
-    this.repliesOf.push(meta.replyCount);
-    this.lastPostOf.push(meta.lastPostAt);
-    this.lengthOf.push(meta.length);
-    this.hashOf.push(meta.hash);
-    this.textLengthOf.push(meta.textLength);
-    this.lexStartOf.push(lexStart);
-    this.lexEndOf.push(this.lexPool.length);
-    this.posEndOf.push(this.posPool.length);
+    const base = this.records.reserve(RECORD);
+    const r = this.records.data;
+    r[base + R.board] = meta.board;
+    r[base + R.flags] = meta.flags;
+    r[base + R.score] = meta.score;
+    r[base + R.replies] = meta.replyCount;
+    r[base + R.lastPostAt] = meta.lastPostAt;
+    r[base + R.lexStart] = lexStart;
+    r[base + R.lexCount] = lexCount;
+    r[base + R.length] = meta.length;
+    this.hashOf.push(hash);
+    this.textLengthOf.push(textLength);
     this.facetStartOf.push(this.appendAll(this.facetPool, facetIds));
     this.facetEndOf.push(this.facetPool.length);
-    for (let j = lexStart; j < this.lexPool.length; j++) this.postings[this.lexPool.data[j]].push(n);
+    for (let j = lexStart; j < lexStart + lexCount; j++) this.postings[this.lexPairs.data[2 * j]].push(n);
   }
 
   private appendAll(column: Column<Int32Array>, values: number[]): number {
@@ -235,42 +222,38 @@ export class ThreadStore {
 
   /** Copies the live documents into new columns and pools and rebuilds the posting lists. */
   private compact(): void {
-    const old = {
-      threadOf: this.threadOf, boardOf: this.boardOf, flagsOf: this.flagsOf, scoreOf: this.scoreOf, repliesOf: this.repliesOf, lastPostOf: this.lastPostOf,
-      lengthOf: this.lengthOf, hashOf: this.hashOf, textLengthOf: this.textLengthOf, lexStartOf: this.lexStartOf, lexEndOf: this.lexEndOf, posEndOf: this.posEndOf,
-      facetStartOf: this.facetStartOf, facetEndOf: this.facetEndOf, lexPool: this.lexPool, posStartPool: this.posStartPool, posPool: this.posPool, facetPool: this.facetPool,
-    };
+    const old = { threadOf: this.threadOf, records: this.records.data, hashOf: this.hashOf.data, textLengthOf: this.textLengthOf.data, lexPairs: this.lexPairs.data, posPool: this.posPool.data };
+    const oldFacets = { pool: this.facetPool.data, start: this.facetStartOf.data, end: this.facetEndOf.data };
     this.threadOf = [];
     this.byThread.clear();
     this.postings = this.postings.map(() => []);
     this.dead = 0;
-    [this.boardOf, this.scoreOf, this.repliesOf, this.lengthOf, this.textLengthOf, this.lexStartOf, this.lexEndOf, this.posEndOf, this.facetStartOf, this.facetEndOf] = Array.from({ length: 10 }, () => int32());
-    [this.flagsOf, this.lastPostOf, this.hashOf] = [uint8(), float64(), uint32()];
-    [this.lexPool, this.posStartPool, this.posPool, this.facetPool] = [int32(1_024), int32(1_024), uint16(1_024), int32()];
+    [this.records, this.lexPairs, this.posPool] = [float64(64 * RECORD), int32(2_048), uint16(1_024)];
+    [this.hashOf, this.textLengthOf, this.facetStartOf, this.facetEndOf, this.facetPool] = [uint32(), int32(), int32(), int32(), int32()];
     old.threadOf.forEach((threadId, n) => {
       if (threadId === null) return;
-      const start = old.lexStartOf.data[n];
-      const end = old.lexEndOf.data[n];
-      const lexStart = this.lexPool.reserve(end - start);
-      this.posStartPool.reserve(end - start);
-      for (let j = start; j < end; j++) {
-        const until = j + 1 < end ? old.posStartPool.data[j + 1] : old.posEndOf.data[n];
-        const at = this.posPool.reserve(until - old.posStartPool.data[j]);
-        this.posPool.data.set(old.posPool.data.subarray(old.posStartPool.data[j], until), at);
-        this.lexPool.data[lexStart + j - start] = old.lexPool.data[j];
-        this.posStartPool.data[lexStart + j - start] = at;
+      const base = n * RECORD;
+      const start = old.records[base + R.lexStart];
+      const count = old.records[base + R.lexCount];
+      const lexStart = this.lexPairs.reserve(2 * (count + 1)) / 2;
+      const shift = this.posPool.length - old.lexPairs[2 * start + 1];
+      const until = old.lexPairs[2 * (start + count) + 1];
+      const at = this.posPool.reserve(until - old.lexPairs[2 * start + 1]);
+      this.posPool.data.set(old.posPool.subarray(old.lexPairs[2 * start + 1], until), at);
+      for (let j = 0; j <= count; j++) {
+        this.lexPairs.data[2 * (lexStart + j)] = old.lexPairs[2 * (start + j)];
+        this.lexPairs.data[2 * (lexStart + j) + 1] = old.lexPairs[2 * (start + j) + 1] + shift;
       }
       const meta: Meta = {
-        board: old.boardOf.data[n],
-        flags: old.flagsOf.data[n],
-        score: old.scoreOf.data[n],
-        replyCount: old.repliesOf.data[n],
-        lastPostAt: old.lastPostOf.data[n],
-        length: old.lengthOf.data[n],
-        hash: old.hashOf.data[n],
-        textLength: old.textLengthOf.data[n],
+        board: old.records[base + R.board],
+        flags: old.records[base + R.flags],
+        score: old.records[base + R.score],
+        replyCount: old.records[base + R.replies],
+        lastPostAt: old.records[base + R.lastPostAt],
+        length: old.records[base + R.length],
       };
-      this.appendDoc(threadId, meta, lexStart, Array.from(old.facetPool.data.subarray(old.facetStartOf.data[n], old.facetEndOf.data[n])));
+      const facetIds = Array.from(oldFacets.pool.subarray(oldFacets.start[n], oldFacets.end[n]));
+      this.appendDoc(threadId, meta, lexStart, count, old.hashOf[n], old.textLengthOf[n], facetIds);
     });
   }
 
@@ -304,6 +287,18 @@ export class ThreadStore {
   }
 }
 
+/** PgSearchIndex's BOOST, in float8 as there (recency from `now`, ms), from a document's record. */
+function boost(records: Float64Array, base: number, now: number): number {
+  const age = Math.max((now - records[base + R.lastPostAt]) / 1000, 0);
+  return (
+    1 +
+    0.25 * (records[base + R.flags] & ANSWERED ? 1 : 0) +
+    0.1 * Math.min(Math.log(1 + Math.max(records[base + R.score], 0)) / LN_101, 1) +
+    0.05 * Math.min(Math.log(1 + records[base + R.replies]) / LN_101, 1) +
+    0.05 * Math.exp(-age / 22896000)
+  );
+}
+
 /** The numbers in every list (each ascending), ascending; the shortest list drives. */
 function* intersect(lists: number[][]): Generator<number> {
   const sorted = [...lists].sort((a, b) => a.length - b.length);
@@ -321,13 +316,13 @@ function* intersect(lists: number[][]): Generator<number> {
   }
 }
 
-/** The first index in pool[from..to) whose value is >= id. */
-function lowerBound(pool: Int32Array, from: number, to: number, id: number): number {
+/** The first pair in pairs[from..to) (pair indexes) whose lexeme id is >= id. */
+function lowerBound(pairs: Int32Array, from: number, to: number, id: number): number {
   let lo = from;
   let hi = to - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (pool[mid] < id) lo = mid + 1;
+    if (pairs[2 * mid] < id) lo = mid + 1;
     else hi = mid;
   }
   return lo;
