@@ -67,6 +67,13 @@ export class TopK {
     }
   }
 
+  /** Whether a candidate of `tier` ranked at most `rank` could still enter (the kept are fewer than k, or the worst kept is beaten or tied). */
+  mayEnter(tier: number, rank: number): boolean {
+    if (this.ids.length < this.k) return true;
+    if (tier !== this.tiers[0]) return tier < this.tiers[0];
+    return rank >= this.ranks[0];
+  }
+
   sorted(): string[] {
     const order = this.ids.map((_, i) => i);
     order.sort((a, b) => (this.isBefore(a, b) ? -1 : 1));

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { seededRandom as prng } from '../../../test/support/seed-text';
 import { compareLexemes, docLength, DocLexeme, packPositions, parseTsvector, rankCd } from './rank-cd';
 
 /**
@@ -16,18 +17,6 @@ const DOCUMENT_SQL = `setweight(to_tsvector('english', title), 'A') || setweight
 /** Words that are queried (they stem to distinct lexemes), and filler: other words and stop words. */
 const QUERY_WORDS = ['coffee', 'grinder', 'kettle', 'burr', 'espresso', 'milk', 'descale', 'filter'];
 const FILLER = ['machine', 'cup', 'hot', 'water', 'the', 'and', 'with', 'is', 'of', 'brew', 'temperature', 'noisy'];
-
-/** mulberry32: a small seeded PRNG, so every run checks the same documents. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Doc {
   title: string;

@@ -3,6 +3,8 @@ import { compareLexemes, docLength, inverseWeights, packPositions, parseTsvector
 
 /** ts_rank_cd's weights {D, C, B, A} as PgSearchIndex uses them: title 1.0, first post and answers 0.4. */
 const INVERSE_WEIGHTS = inverseWeights([0.1, 0.4, 0.4, 1.0]);
+/** The weights by code (D, C, B, A) as ts_rank_cd reads them. */
+const WEIGHT = Array.from(INVERSE_WEIGHTS, (inverse) => 1 / inverse);
 const LN_101 = Math.log(101);
 /** A row of search_threads as the store keeps it (last_post_at in ms since the epoch). */
 export interface ThreadRow {
@@ -84,7 +86,10 @@ export class ThreadStore {
   private textLengthOf = int32();
   private facetStartOf = int32();
   private facetEndOf = int32();
-  /** [lexeme id, positions start] per lexeme of a document, then [-1, positions end]. */
+  /**
+   * [lexeme id, positions start * 4 + its highest weight] per lexeme of a document, then [-1, positions
+   * end * 4]. The weight gives a bound on the document's rank before its positions are read.
+   */
   private lexPairs = int32(2_048);
   private posPool = uint16(1_024);
   private facetPool = int32();
@@ -135,11 +140,13 @@ export class ThreadStore {
     entries.forEach((e, i) => {
       const from = this.posPool.reserve(e.packed.length);
       this.posPool.data.set(e.packed, from);
+      let weight = 0;
+      for (const packed of e.packed) weight = Math.max(weight, packed & 3);
       this.lexPairs.data[2 * (lexStart + i)] = e.id;
-      this.lexPairs.data[2 * (lexStart + i) + 1] = from;
+      this.lexPairs.data[2 * (lexStart + i) + 1] = from * 4 + weight;
     });
     this.lexPairs.data[2 * (lexStart + entries.length)] = -1;
-    this.lexPairs.data[2 * (lexStart + entries.length) + 1] = this.posPool.length;
+    this.lexPairs.data[2 * (lexStart + entries.length) + 1] = this.posPool.length * 4;
     this.appendDoc(row.threadId, meta, lexStart, entries.length, hash, row.document.length, facetIds);
   }
 
@@ -147,6 +154,7 @@ export class ThreadStore {
     const at = this.byThread.get(threadId);
     if (at === undefined) return;
     this.threadOf[at] = null;
+    this.records.data[at * RECORD + R.board] = -1;
     this.byThread.delete(threadId);
     this.dead++;
     if (this.dead > 1_000 && this.dead > this.byThread.size) this.compact();
@@ -174,21 +182,29 @@ export class ThreadStore {
     const top = new TopK(q.k);
     let total = 0;
     for (const n of intersect(queryIds.map((id) => this.postings[id]))) {
-      const threadId = this.threadOf[n];
       const base = n * RECORD;
-      if (threadId === null || !allowed[records[base + R.board]]) continue;
+      // A dead document's board is -1: never allowed.
+      if (!allowed[records[base + R.board]]) continue;
       if (tag >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], tag)) continue;
       if (sku >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], sku)) continue;
       total++;
       const start = records[base + R.lexStart];
       const end = start + records[base + R.lexCount];
+      let entries = 0;
+      let weight = 0;
       for (let i = 0; i < nOps; i++) {
         const j = lowerBound(lexPairs, start, end, queryIds[i]);
-        from[i] = lexPairs[2 * j + 1];
-        to[i] = lexPairs[2 * j + 3];
+        from[i] = lexPairs[2 * j + 1] >> 2;
+        to[i] = lexPairs[2 * j + 3] >> 2;
+        entries += to[i] - from[i];
+        weight = Math.max(weight, lexPairs[2 * j + 1] & 3);
       }
+      const tier = records[base + R.flags] & FAQ ? 0 : 1;
+      const factor = boost(records, base, q.now);
+      // Ranking reads the positions; skip it when even the bound cannot enter the best k (bound: below).
+      if (!top.mayEnter(tier, rankBound(entries - nOps + 1, WEIGHT[weight], records[base + R.length]) * factor)) continue;
       const text = rankCdSlices(posPool, from, to, nOps, records[base + R.length], INVERSE_WEIGHTS);
-      top.offer(records[base + R.flags] & FAQ ? 0 : 1, text * boost(records, base, q.now), threadId);
+      top.offer(tier, text * factor, this.threadOf[n]!);
     }
     return { threadIds: top.sorted(), total };
   }
@@ -236,13 +252,14 @@ export class ThreadStore {
       const start = old.records[base + R.lexStart];
       const count = old.records[base + R.lexCount];
       const lexStart = this.lexPairs.reserve(2 * (count + 1)) / 2;
-      const shift = this.posPool.length - old.lexPairs[2 * start + 1];
-      const until = old.lexPairs[2 * (start + count) + 1];
-      const at = this.posPool.reserve(until - old.lexPairs[2 * start + 1]);
-      this.posPool.data.set(old.posPool.subarray(old.lexPairs[2 * start + 1], until), at);
+      const first = old.lexPairs[2 * start + 1] >> 2;
+      const until = old.lexPairs[2 * (start + count) + 1] >> 2;
+      const at = this.posPool.reserve(until - first);
+      this.posPool.data.set(old.posPool.subarray(first, until), at);
       for (let j = 0; j <= count; j++) {
+        const packed = old.lexPairs[2 * (start + j) + 1];
         this.lexPairs.data[2 * (lexStart + j)] = old.lexPairs[2 * (start + j)];
-        this.lexPairs.data[2 * (lexStart + j) + 1] = old.lexPairs[2 * (start + j) + 1] + shift;
+        this.lexPairs.data[2 * (lexStart + j) + 1] = ((packed >> 2) - first + at) * 4 + (packed & 3);
       }
       const meta: Meta = {
         board: old.records[base + R.board],
@@ -287,6 +304,18 @@ export class ThreadStore {
   }
 }
 
+/**
+ * An upper bound on ts_rank_cd(..., 33) for a document with `covers` covers at most and no weight above
+ * `weight`: each cover adds at most the harmonic mean of its entries' weights (so at most the highest),
+ * divided by 1 + its noise (>= 0); there are at most entries - operands + 1 covers (each starts one entry
+ * further on, and holds every operand). Then the same normalisation, and a margin above float4's rounding.
+ */
+function rankBound(covers: number, weight: number, length: number): number {
+  let w = covers * weight;
+  if (length > 0) w /= Math.log(length + 1);
+  return (w / (w + 1)) * (1 + 1e-6);
+}
+
 /** PgSearchIndex's BOOST, in float8 as there (recency from `now`, ms), from a document's record. */
 function boost(records: Float64Array, base: number, now: number): number {
   const age = Math.max((now - records[base + R.lastPostAt]) / 1000, 0);
@@ -300,25 +329,35 @@ function boost(records: Float64Array, base: number, now: number): number {
 }
 
 /** The numbers in every list (each ascending), ascending; the shortest list drives. */
-function* intersect(lists: number[][]): Generator<number> {
+function intersect(lists: number[][]): number[] {
   const sorted = [...lists].sort((a, b) => a.length - b.length);
   const cursors = new Array<number>(sorted.length).fill(0);
+  const found: number[] = [];
   outer: for (const n of sorted[0]) {
     for (let i = 1; i < sorted.length; i++) {
       const list = sorted[i];
       let c = cursors[i];
       while (c < list.length && list[c] < n) c++;
       cursors[i] = c;
-      if (c === list.length) return;
+      if (c === list.length) return found;
       if (list[c] !== n) continue outer;
     }
-    yield n;
+    found.push(n);
   }
+  return found;
 }
 
-/** The first pair in pairs[from..to) (pair indexes) whose lexeme id is >= id. */
+/**
+ * The first pair in pairs[from..to) (pair indexes) whose lexeme id is >= id. The first few pairs are
+ * scanned in order before a binary search: lexeme ids are given in order of first sight, so common
+ * words have small ids and sit at the front of a document's pairs.
+ */
 function lowerBound(pairs: Int32Array, from: number, to: number, id: number): number {
-  let lo = from;
+  const scan = Math.min(to, from + 8);
+  let j = from;
+  while (j < scan && pairs[2 * j] < id) j++;
+  if (j < scan || j === to) return j;
+  let lo = j;
   let hi = to - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
