@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Db } from '../src/core/database/db.service';
 import { MemorySearchIndex } from '../src/search/memory/memory-search-index';
+import { ThreadStore } from '../src/search/memory/thread-store';
 import { PgSearchIndex } from '../src/search/pg-search-index';
 import { SearchRequest } from '../src/search/search-index';
 import { startApp, TestApp } from './support/app';
@@ -188,6 +189,28 @@ describe('search: ranking in memory', () => {
     } finally {
       await Promise.all([late.end(), early.end()]);
     }
+  });
+
+  it('answers from PostgreSQL when ranking in memory fails, and drops the community (it loads again later)', async () => {
+    const r = request('warranty refund');
+    expect(memory.loaded(communityId)).toBe(true);
+    const expected = await pg.query(r);
+    const failing = jest.spyOn(ThreadStore.prototype, 'search').mockImplementationOnce(() => {
+      throw new Error('a broken store');
+    });
+    try {
+      const before = memory.counts.database;
+      expect(await memory.query(r)).toEqual(expected);
+      expect(memory.counts.database).toBe(before + 1);
+      expect(memory.loaded(communityId)).toBe(false);
+    } finally {
+      failing.mockRestore();
+    }
+    await until(async () => {
+      await memory.query(r);
+      return memory.loaded(communityId);
+    }, 'the community to load again');
+    expect(await memory.query(r)).toEqual(expected);
   });
 });
 

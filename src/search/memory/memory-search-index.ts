@@ -96,22 +96,33 @@ export class MemorySearchIndex implements SearchIndex {
 
   async query(r: SearchRequest): Promise<{ hits: IndexHit[]; more: boolean }> {
     const community = this.budget > 0 && !r.titlesOnly && r.boardIds.length ? this.ready(r.communityId) : null;
-    if (community) {
-      const lexemes = await this.sync(community, r.q);
-      const k = r.offset + r.limit + 1;
-      if (lexemes) {
-        const found = community.store.search({ lexemes, boardIds: new Set(r.boardIds), tag: r.tag, sku: r.sku, k, now: Date.now() });
-        // Fewer matching thread documents than the page needs: the threads matching only in replies come next (PostgreSQL).
-        if (found.total >= k) {
-          this.counts.memory++;
-          const page = found.threadIds.slice(r.offset, r.offset + r.limit);
-          const posts = await this.pg.bestPosts(page, r.q);
-          return { hits: page.map((threadId) => ({ threadId, postId: posts.get(threadId) ?? null })), more: true };
-        }
-      }
+    const page = community ? await this.fromMemory(community, r) : null;
+    if (page) {
+      this.counts.memory++;
+      const posts = await this.pg.bestPosts(page, r.q);
+      return { hits: page.map((threadId) => ({ threadId, postId: posts.get(threadId) ?? null })), more: true };
     }
     this.counts.database++;
     return this.pg.query(r);
+  }
+
+  /**
+   * The page's thread ids ranked in memory, or null for PostgreSQL to answer: the query is not a plain AND
+   * of words, or fewer thread documents match than the page needs (the threads matching only in replies
+   * come next). A failure here (it should not happen) drops the community and leaves the search to PostgreSQL.
+   */
+  private async fromMemory(community: Community, r: SearchRequest): Promise<string[] | null> {
+    try {
+      const lexemes = await this.sync(community, r.q);
+      if (!lexemes) return null;
+      const k = r.offset + r.limit + 1;
+      const found = community.store.search({ lexemes, boardIds: new Set(r.boardIds), tag: r.tag, sku: r.sku, k, now: Date.now() });
+      return found.total >= k ? found.threadIds.slice(r.offset, r.offset + r.limit) : null;
+    } catch (err) {
+      this.logger.error({ err, communityId: community.id }, 'search: ranking in memory failed; the community is dropped and PostgreSQL answers');
+      if (this.communities.get(community.id) === community) this.drop(community.id);
+      return null;
+    }
   }
 
   /** Whether the community's thread documents are in memory. */
