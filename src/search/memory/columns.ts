@@ -44,22 +44,28 @@ export const uint16 = (capacity?: number) => new Column((n) => new Uint16Array(n
 export const uint8 = (capacity?: number) => new Column((n) => new Uint8Array(n), capacity);
 export const float64 = (capacity?: number) => new Column((n) => new Float64Array(n), capacity);
 
-/** The best k by (tier asc, rank desc, thread id asc): a binary heap whose root is the worst kept. */
+/**
+ * The best k by (tier asc, rank desc, thread id asc): a binary heap whose root is the worst kept. Holds
+ * document numbers; `idOf` gives a document's thread id, read only to break a tie of rank.
+ */
 export class TopK {
   private readonly tiers: number[] = [];
   private readonly ranks: number[] = [];
-  private readonly ids: string[] = [];
+  private readonly ids: number[] = [];
 
-  constructor(private readonly k: number) {}
+  constructor(
+    private readonly k: number,
+    private readonly idOf: (doc: number) => string,
+  ) {}
 
-  offer(tier: number, rank: number, id: string): void {
+  offer(tier: number, rank: number, id: number): void {
     if (this.k <= 0) return;
     if (this.ids.length < this.k) {
       this.tiers.push(tier);
       this.ranks.push(rank);
       this.ids.push(id);
       this.up(this.ids.length - 1);
-    } else if (before(tier, rank, id, this.tiers[0], this.ranks[0], this.ids[0])) {
+    } else if (this.before(tier, rank, id, this.tiers[0], this.ranks[0], this.ids[0])) {
       this.tiers[0] = tier;
       this.ranks[0] = rank;
       this.ids[0] = id;
@@ -74,14 +80,20 @@ export class TopK {
     return rank >= this.ranks[0];
   }
 
-  sorted(): string[] {
+  sorted(): number[] {
     const order = this.ids.map((_, i) => i);
     order.sort((a, b) => (this.isBefore(a, b) ? -1 : 1));
     return order.map((i) => this.ids[i]);
   }
 
   private isBefore(a: number, b: number): boolean {
-    return before(this.tiers[a], this.ranks[a], this.ids[a], this.tiers[b], this.ranks[b], this.ids[b]);
+    return this.before(this.tiers[a], this.ranks[a], this.ids[a], this.tiers[b], this.ranks[b], this.ids[b]);
+  }
+
+  private before(tierA: number, rankA: number, docA: number, tierB: number, rankB: number, docB: number): boolean {
+    if (tierA !== tierB) return tierA < tierB;
+    if (rankA !== rankB) return rankA > rankB;
+    return this.idOf(docA) < this.idOf(docB);
   }
 
   private swap(a: number, b: number): void {
@@ -115,8 +127,3 @@ export class TopK {
   }
 }
 
-function before(tierA: number, rankA: number, idA: string, tierB: number, rankB: number, idB: string): boolean {
-  if (tierA !== tierB) return tierA < tierB;
-  if (rankA !== rankB) return rankA > rankB;
-  return idA < idB;
-}

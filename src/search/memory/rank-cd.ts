@@ -246,6 +246,21 @@ export function rankCdOperands(operands: readonly Uint16Array[], docLength: numb
  * the in-memory index keeps per document), so ranking a document allocates nothing.
  */
 export function rankCdSlices(pool: Uint16Array, from: Int32Array, to: Int32Array, nOps: number, docLength: number, invws: Float64Array): number {
+  return normalizeCd(coverDensitySlices(pool, from, to, nOps, invws), docLength);
+}
+
+/** ts_rank_cd's normalisation 33 of a cover density (coverDensitySlices): the last step of rankCdSlices, apart. */
+export function normalizeCd(wdoc: number, docLength: number): number {
+  if (docLength > 0) wdoc /= Math.log(docLength + 1);
+  wdoc /= wdoc + 1;
+  return Math.fround(wdoc);
+}
+
+/**
+ * The sum over the covers (Wdoc in calc_rank_cd) before normalisation, so that a caller can bound the
+ * rank before it reads what the normalisation needs.
+ */
+export function coverDensitySlices(pool: Uint16Array, from: Int32Array, to: Int32Array, nOps: number, invws: Float64Array): number {
   if (nOps === 0) return 0;
   let total = 0;
   for (let k = 0; k < nOps; k++) {
@@ -317,8 +332,5 @@ export function rankCdSlices(pool: Uint16Array, from: Int32Array, to: Int32Array
 
     start = begin + 1;
   }
-
-  if (docLength > 0) wdoc /= Math.log(docLength + 1);
-  wdoc /= wdoc + 1;
-  return Math.fround(wdoc);
+  return wdoc;
 }

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../test/support/seed-text';
 import { ThreadRow, ThreadStore } from './thread-store';
 
 /**
@@ -85,5 +86,55 @@ describe('ThreadStore', () => {
     expect(query(store, ['kettle', 'descale'], { k: 2 }).threadIds.map((id) => Number(id.slice(-3)))).toEqual([3, 2]);
     expect(query(store, ['kettle', 'descale'], { k: 2 }).total).toBe(5);
     expect(query(store, ['kettle', 'nope']).total).toBe(0);
+  });
+
+  it('passes over candidates whose bound cannot enter the best k, and answers as when it ranks them all', () => {
+    const random = seededRandom(11);
+    const words = ['kettle', 'descale', 'lid', 'whistle', 'guide', 'steam', 'filter', 'handle'];
+    const store = new ThreadStore();
+    const rows: ThreadRow[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      // Random lengths and positions (so the words' proximity, the rank's main term, varies), weights A to D, varied boosts.
+      const length = 3 + Math.floor(random() * 120);
+      const positions = new Map<string, string[]>();
+      for (let p = 1; p <= length; p++) {
+        const word = random() < 0.3 ? words[Math.floor(random() * words.length)] : `filler${Math.floor(random() * 50)}`;
+        const weight = p <= 8 ? 'A' : p <= 40 ? 'B' : ['C', ''][Math.floor(random() * 2)];
+        positions.set(word, [...(positions.get(word) ?? []), `${p}${weight}`]);
+      }
+      const document = [...positions].sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, ps]) => `'${w}':${ps.join(',')}`).join(' ');
+      rows.push({
+        ...row(i, 'x'),
+        document,
+        faq: random() < 0.01,
+        answered: random() < 0.2,
+        score: Math.floor(random() * 200) - 20,
+        replyCount: Math.floor(random() * 300),
+        lastPostAt: Date.UTC(2024, 0, 1) + Math.floor(random() * 9e10),
+      });
+      store.upsert(rows[i]);
+    }
+    const check = () => {
+    for (const lexemes of [['kettle', 'descale'], ['lid', 'whistle', 'steam'], ['guide'], ['filter', 'handle']]) {
+      const all = query(store, lexemes, { k: 100_000 });
+      expect(store.last.ranked).toBe(all.total);
+      for (const k of [1, 5, 21, 60]) {
+        const best = query(store, lexemes, { k });
+        expect({ lexemes, k, ids: best.threadIds }).toEqual({ lexemes, k, ids: all.threadIds.slice(0, k) });
+        expect(best.total).toBe(all.total);
+        if (k <= 21) expect(store.last.ranked).toBeLessThan(all.total);
+      }
+    }
+    };
+    check();
+    // Boosts raised in place (votes, replies, an accepted answer on the same text): the bounds rise with them.
+    for (let i = 0; i < rows.length; i += 3) {
+      rows[i] = { ...rows[i], answered: true, score: 500 + i, replyCount: 1_000 };
+      store.upsert(rows[i]);
+    }
+    const fresh = new ThreadStore();
+    rows.forEach((r) => fresh.upsert(r));
+    for (const lexemes of [['kettle', 'descale'], ['guide']]) expect(query(store, lexemes, { k: 21 })).toEqual(query(fresh, lexemes, { k: 21 }));
+    check();
   });
 });

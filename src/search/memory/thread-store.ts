@@ -1,5 +1,6 @@
 import { Column, float64, int32, TopK, uint16, uint32 } from './columns';
-import { compareLexemes, docLength, inverseWeights, packPositions, parseTsvector, rankCdSlices } from './rank-cd';
+import { POSTING, PostingLists } from './postings';
+import { compareLexemes, coverDensitySlices, docLength, inverseWeights, normalizeCd, packPositions, parseTsvector } from './rank-cd';
 
 /** ts_rank_cd's weights {D, C, B, A} as PgSearchIndex uses them: title 1.0, first post and answers 0.4. */
 const INVERSE_WEIGHTS = inverseWeights([0.1, 0.4, 0.4, 1.0]);
@@ -41,14 +42,23 @@ export interface StoreResult {
 
 const FAQ = 1;
 const ANSWERED = 2;
-/** Bytes per document beyond the columns and pools: its thread id (a string and a map entry) and its posting entries' share. */
-const DOC_OVERHEAD = 160;
+/** Bytes per document beyond the columns and pools: its thread id (a string, a map entry, a slot). */
+const DOC_OVERHEAD = 120;
 /**
- * A document's record in `records` (float64s, 64 bytes: one cache line, so ranking a candidate costs
- * about three cache misses: its record, its lexemes, its positions).
+ * A document's record in `records` (float64s, 64 bytes: one cache line). Only a candidate that may enter
+ * the best k reads it (and its positions); the others are passed over on their postings and `boardOf`.
  */
-const R = { board: 0, flags: 1, score: 2, replies: 3, lastPostAt: 4, lexStart: 5, lexCount: 6, length: 7 } as const;
+const R = { board: 0, flags: 1, score: 2, replies: 3, lastPostAt: 4, posStart: 5, posEnd: 6, length: 7 } as const;
 const RECORD = 8;
+/**
+ * A document's ceiling, in its every posting (31 bits): 1 / ln(length + 1) (1 for an empty document, which
+ * is not divided) in the high 16 bits, its highest boost (recency at its most) in the low 15, each rounded up.
+ */
+const INV_LOG_LIMIT = 1.5;
+const BOOST_SPAN = 0.5;
+/** Candidates are ranked bucket by bucket, from the highest bound down; bounds are below BOUND_LIMIT (rank < 1, boost <= 1.45). */
+const BUCKETS = 1024;
+const BOUND_LIMIT = 1.5;
 
 /** A document's fields other than its text. */
 interface Meta {
@@ -77,21 +87,22 @@ export class ThreadStore {
   private readonly boards = new Map<string, number>();
   /** Tags and SKUs, each an id: `t:<tag>`, `s:<sku>`. */
   private readonly facets = new Map<string, number>();
-  private postings: number[][] = [];
+  private postings = new PostingLists();
   private dead = 0;
 
   private records = float64(64 * RECORD);
+  /** Per document: board number * 2 + 1 for a FAQ entry, -1 once dead (what a candidate's filter and tier need). */
+  private boardOf = int32();
+  /** Per document: its ceiling (see INV_LOG_LIMIT), as its postings hold it. */
+  private ceilingOf = int32();
   /** Per document, for upserts and filters only. */
   private hashOf = uint32();
   private textLengthOf = int32();
   private facetStartOf = int32();
   private facetEndOf = int32();
-  /**
-   * [lexeme id, positions start * 4 + its highest weight] per lexeme of a document, then [-1, positions
-   * end * 4]. The weight gives a bound on the document's rank before its positions are read.
-   */
-  private lexPairs = int32(2_048);
   private posPool = uint16(1_024);
+  /** What the last search did, for tests and measurements: matches after filters, and how many of them were ranked. */
+  readonly last = { total: 0, ranked: 0 };
   private facetPool = int32();
 
   get size(): number {
@@ -100,9 +111,9 @@ export class ThreadStore {
 
   /** An estimate of the memory the store holds. */
   get bytes(): number {
-    const columns = [this.records, this.hashOf, this.textLengthOf, this.facetStartOf, this.facetEndOf, this.lexPairs, this.posPool, this.facetPool] as Column<never>[];
+    const columns = [this.records, this.boardOf, this.ceilingOf, this.hashOf, this.textLengthOf, this.facetStartOf, this.facetEndOf, this.posPool, this.facetPool] as Column<never>[];
     const arrays = columns.reduce((sum, c) => sum + c.bytes, 0);
-    return arrays + (this.lexPairs.length / 2) * 8 + this.threadOf.length * 8 + this.byThread.size * DOC_OVERHEAD + this.dictionary.size * 80;
+    return arrays + this.postings.bytes + this.threadOf.length * DOC_OVERHEAD + this.dictionary.size * 80;
   }
 
   upsert(row: ThreadRow): void {
@@ -119,13 +130,13 @@ export class ThreadStore {
     };
     if (at !== undefined && this.hashOf.data[at] === hash && this.textLengthOf.data[at] === row.document.length) {
       // The same text: counters and filters in place (a reply, a vote, a move).
-      const r = this.records.data;
-      const base = at * RECORD;
-      r[base + R.board] = meta.board;
-      r[base + R.flags] = meta.flags;
-      r[base + R.score] = meta.score;
-      r[base + R.replies] = meta.replyCount;
-      r[base + R.lastPostAt] = meta.lastPostAt;
+      meta.length = this.records.data[at * RECORD + R.length];
+      const ceiling = this.ceilingOf.data[at];
+      this.setMeta(at, meta);
+      // A new highest boost (score, replies, an answer) goes into the document's postings, which bound its rank.
+      if (this.ceilingOf.data[at] !== ceiling) {
+        for (const lexeme of parseTsvector(row.document)) this.postings.setCeiling(this.lexemeId(lexeme.lexeme), at, this.ceilingOf.data[at]);
+      }
       if (!sameIds(this.facetPool.data, this.facetStartOf.data[at], this.facetEndOf.data[at], facetIds)) {
         this.facetStartOf.data[at] = this.appendAll(this.facetPool, facetIds);
         this.facetEndOf.data[at] = this.facetPool.length;
@@ -135,19 +146,18 @@ export class ThreadStore {
     if (at !== undefined) this.remove(row.threadId);
     const parsed = parseTsvector(row.document);
     meta.length = docLength(parsed);
-    const entries = parsed.map((l) => ({ id: this.lexemeId(l.lexeme), packed: packPositions(l.positions, l.weights) })).sort((a, b) => a.id - b.id);
-    const lexStart = this.lexPairs.reserve(2 * (entries.length + 1)) / 2;
-    entries.forEach((e, i) => {
-      const from = this.posPool.reserve(e.packed.length);
-      this.posPool.data.set(e.packed, from);
+    const n = this.appendDoc(row.threadId, meta, hash, row.document.length, facetIds);
+    const posStart = this.posPool.length;
+    for (const lexeme of parsed) {
+      const packed = packPositions(lexeme.positions, lexeme.weights);
+      const from = this.posPool.reserve(packed.length);
+      this.posPool.data.set(packed, from);
       let weight = 0;
-      for (const packed of e.packed) weight = Math.max(weight, packed & 3);
-      this.lexPairs.data[2 * (lexStart + i)] = e.id;
-      this.lexPairs.data[2 * (lexStart + i) + 1] = from * 4 + weight;
-    });
-    this.lexPairs.data[2 * (lexStart + entries.length)] = -1;
-    this.lexPairs.data[2 * (lexStart + entries.length) + 1] = this.posPool.length * 4;
-    this.appendDoc(row.threadId, meta, lexStart, entries.length, hash, row.document.length, facetIds);
+      for (const p of packed) weight = Math.max(weight, p & 3);
+      this.postings.append(this.lexemeId(lexeme.lexeme), n, from, packed.length, weight, this.ceilingOf.data[n]);
+    }
+    this.records.data[n * RECORD + R.posStart] = posStart;
+    this.records.data[n * RECORD + R.posEnd] = this.posPool.length;
   }
 
   remove(threadId: string): void {
@@ -155,6 +165,7 @@ export class ThreadStore {
     if (at === undefined) return;
     this.threadOf[at] = null;
     this.records.data[at * RECORD + R.board] = -1;
+    this.boardOf.data[at] = -1;
     this.byThread.delete(threadId);
     this.dead++;
     if (this.dead > 1_000 && this.dead > this.byThread.size) this.compact();
@@ -165,8 +176,8 @@ export class ThreadStore {
     // The query's operands as ts_rank_cd takes them: each lexeme once, in PostgreSQL's lexeme order.
     const unique = [...new Set(q.lexemes)].sort(compareLexemes);
     const ids = unique.map((l) => this.dictionary.get(l));
+    this.last.total = this.last.ranked = 0;
     if (!ids.length || ids.some((id) => id === undefined)) return { threadIds: [], total: 0 };
-    const queryIds = ids as number[];
     const tag = q.tag === undefined ? -1 : (this.facets.get(`t:${q.tag}`) ?? -2);
     const sku = q.sku === undefined ? -1 : (this.facets.get(`s:${q.sku}`) ?? -2);
     if (tag === -2 || sku === -2) return { threadIds: [], total: 0 };
@@ -175,59 +186,106 @@ export class ThreadStore {
       const n = this.boards.get(id);
       if (n !== undefined) allowed[n] = 1;
     }
-    const nOps = queryIds.length;
+    const nOps = ids.length;
     const from = new Int32Array(nOps);
     const to = new Int32Array(nOps);
-    const [records, lexPairs, posPool, facetPool, facetStartOf, facetEndOf] = [this.records.data, this.lexPairs.data, this.posPool.data, this.facetPool.data, this.facetStartOf.data, this.facetEndOf.data];
-    const top = new TopK(q.k);
+    const [records, boardOf, posPool, facetPool, facetStartOf, facetEndOf] = [this.records.data, this.boardOf.data, this.posPool.data, this.facetPool.data, this.facetStartOf.data, this.facetEndOf.data];
+    const threadOf = this.threadOf;
+    const top = new TopK(q.k, (n) => threadOf[n]!);
+    const { count, docs, at, data } = this.postings.intersect(ids as number[]);
+    // Pass 1: each candidate's bound (bound: below; with the document's highest boost) from its postings
+    // alone, and its bucket: FAQ entries' buckets above the others', then by bound.
+    const bounds = new Float64Array(count);
+    const bucketOf = new Int16Array(count).fill(-1);
+    const sizes = new Int32Array(2 * BUCKETS);
     let total = 0;
-    for (const n of intersect(queryIds.map((id) => this.postings[id]))) {
-      const base = n * RECORD;
-      // A dead document's board is -1: never allowed.
-      if (!allowed[records[base + R.board]]) continue;
+    for (let m = 0; m < count; m++) {
+      const n = docs[m];
+      const placed = boardOf[n];
+      // A dead document's is -1: never allowed.
+      if (placed < 0 || !allowed[placed >> 1]) continue;
       if (tag >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], tag)) continue;
       if (sku >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], sku)) continue;
       total++;
-      const start = records[base + R.lexStart];
-      const end = start + records[base + R.lexCount];
       let entries = 0;
       let weight = 0;
       for (let i = 0; i < nOps; i++) {
-        const j = lowerBound(lexPairs, start, end, queryIds[i]);
-        from[i] = lexPairs[2 * j + 1] >> 2;
-        to[i] = lexPairs[2 * j + 3] >> 2;
-        entries += to[i] - from[i];
-        weight = Math.max(weight, lexPairs[2 * j + 1] & 3);
+        const counted = data[i][at[m * nOps + i] + 2];
+        entries += counted >> 2;
+        weight = Math.max(weight, counted & 3);
       }
-      const tier = records[base + R.flags] & FAQ ? 0 : 1;
-      const factor = boost(records, base, q.now);
-      // Ranking reads the positions; skip it when even the bound cannot enter the best k (bound: below).
-      if (!top.mayEnter(tier, rankBound(entries - nOps + 1, WEIGHT[weight], records[base + R.length]) * factor)) continue;
-      const text = rankCdSlices(posPool, from, to, nOps, records[base + R.length], INVERSE_WEIGHTS);
-      top.offer(tier, text * factor, this.threadOf[n]!);
+      const ceiling = data[0][at[m * nOps] + 3];
+      const bound = rankBound(entries - nOps + 1, WEIGHT[weight], ceilingInvLog(ceiling)) * ceilingBoost(ceiling);
+      const bucket = (placed & 1) * BUCKETS + Math.min(BUCKETS - 1, Math.floor((bound / BOUND_LIMIT) * BUCKETS));
+      bounds[m] = bound;
+      bucketOf[m] = bucket;
+      sizes[bucket]++;
     }
-    return { threadIds: top.sorted(), total };
+    // The candidates by bucket, highest first (in document order within one): a counting sort.
+    const next = new Int32Array(2 * BUCKETS);
+    for (let b = 2 * BUCKETS - 1, placedSoFar = 0; b >= 0; b--) {
+      next[b] = placedSoFar;
+      placedSoFar += sizes[b];
+    }
+    const order = new Int32Array(total);
+    for (let m = 0; m < count; m++) if (bucketOf[m] >= 0) order[next[bucketOf[m]]++] = m;
+    // Pass 2: rank from the highest bucket down; once a bucket's ceiling cannot enter the best k, no later one can.
+    let ranked = 0;
+    for (let o = 0; o < total; o++) {
+      const m = order[o];
+      const bucket = bucketOf[m];
+      const tier = bucket >= BUCKETS ? 0 : 1;
+      if (!top.mayEnter(tier, (((bucket % BUCKETS) + 1) / BUCKETS) * BOUND_LIMIT)) break;
+      if (!top.mayEnter(tier, bounds[m])) continue;
+      const n = docs[m];
+      for (let i = 0; i < nOps; i++) {
+        const p = at[m * nOps + i];
+        from[i] = data[i][p + 1];
+        to[i] = from[i] + (data[i][p + 2] >> 2);
+      }
+      // The positions: the covers, then their bound with the ceiling (its 1 / ln(length + 1) and highest
+      // boost, each rounded up); only then the record, for the exact normalisation and boost.
+      ranked++;
+      const density = coverDensitySlices(posPool, from, to, nOps, INVERSE_WEIGHTS);
+      const ceiling = data[0][at[m * nOps] + 3];
+      const w = density * ceilingInvLog(ceiling);
+      if (!top.mayEnter(tier, (w / (w + 1)) * (1 + 1e-6) * ceilingBoost(ceiling))) continue;
+      const text = normalizeCd(density, records[n * RECORD + R.length]);
+      top.offer(tier, text * boost(records, n * RECORD, q.now), n);
+    }
+    this.last.total = total;
+    this.last.ranked = ranked;
+    return { threadIds: top.sorted().map((n) => threadOf[n]!), total };
   }
 
-  /** Adds a document whose lexeme pairs are at lexPairs[lexStart..] (positions in posPool). */
-  private appendDoc(threadId: string, meta: Meta, lexStart: number, lexCount: number, hash: number, textLength: number, facetIds: number[]): void {
+  /** Adds a document (its positions and postings come next); returns its number. */
+  private appendDoc(threadId: string, meta: Meta, hash: number, textLength: number, facetIds: number[]): number {
     const n = this.threadOf.push(threadId) - 1;
     this.byThread.set(threadId, n);
-    const base = this.records.reserve(RECORD);
+    this.records.reserve(RECORD);
+    this.boardOf.reserve(1);
+    this.ceilingOf.reserve(1);
+    this.setMeta(n, meta);
+    this.hashOf.push(hash);
+    this.textLengthOf.push(textLength);
+    this.facetStartOf.push(this.appendAll(this.facetPool, facetIds));
+    this.facetEndOf.push(this.facetPool.length);
+    return n;
+  }
+
+  /** A document's fields other than its text and facets, in its record and the columns read before it. */
+  private setMeta(n: number, meta: Meta): void {
     const r = this.records.data;
+    const base = n * RECORD;
     r[base + R.board] = meta.board;
     r[base + R.flags] = meta.flags;
     r[base + R.score] = meta.score;
     r[base + R.replies] = meta.replyCount;
     r[base + R.lastPostAt] = meta.lastPostAt;
-    r[base + R.lexStart] = lexStart;
-    r[base + R.lexCount] = lexCount;
     r[base + R.length] = meta.length;
-    this.hashOf.push(hash);
-    this.textLengthOf.push(textLength);
-    this.facetStartOf.push(this.appendAll(this.facetPool, facetIds));
-    this.facetEndOf.push(this.facetPool.length);
-    for (let j = lexStart; j < lexStart + lexCount; j++) this.postings[this.lexPairs.data[2 * j]].push(n);
+    this.boardOf.data[n] = meta.board * 2 + (meta.flags & FAQ ? 1 : 0);
+    // The recency term at its highest (age 0), as boost() computes it for a post from `now` on.
+    this.ceilingOf.data[n] = packCeiling(meta.length, boost(r, base, meta.lastPostAt));
   }
 
   private appendAll(column: Column<Int32Array>, values: number[]): number {
@@ -236,31 +294,20 @@ export class ThreadStore {
     return at;
   }
 
-  /** Copies the live documents into new columns and pools and rebuilds the posting lists. */
+  /** Copies the live documents into new columns and a new position pool, and renumbers the posting lists. */
   private compact(): void {
-    const old = { threadOf: this.threadOf, records: this.records.data, hashOf: this.hashOf.data, textLengthOf: this.textLengthOf.data, lexPairs: this.lexPairs.data, posPool: this.posPool.data };
+    const old = { threadOf: this.threadOf, records: this.records.data, hashOf: this.hashOf.data, textLengthOf: this.textLengthOf.data, posPool: this.posPool.data };
     const oldFacets = { pool: this.facetPool.data, start: this.facetStartOf.data, end: this.facetEndOf.data };
+    const renumber = new Int32Array(old.threadOf.length).fill(-1);
+    const shift = new Int32Array(old.threadOf.length);
     this.threadOf = [];
     this.byThread.clear();
-    this.postings = this.postings.map(() => []);
     this.dead = 0;
-    [this.records, this.lexPairs, this.posPool] = [float64(64 * RECORD), int32(2_048), uint16(1_024)];
+    [this.records, this.boardOf, this.ceilingOf, this.posPool] = [float64(64 * RECORD), int32(), int32(), uint16(1_024)];
     [this.hashOf, this.textLengthOf, this.facetStartOf, this.facetEndOf, this.facetPool] = [uint32(), int32(), int32(), int32(), int32()];
     old.threadOf.forEach((threadId, n) => {
       if (threadId === null) return;
       const base = n * RECORD;
-      const start = old.records[base + R.lexStart];
-      const count = old.records[base + R.lexCount];
-      const lexStart = this.lexPairs.reserve(2 * (count + 1)) / 2;
-      const first = old.lexPairs[2 * start + 1] >> 2;
-      const until = old.lexPairs[2 * (start + count) + 1] >> 2;
-      const at = this.posPool.reserve(until - first);
-      this.posPool.data.set(old.posPool.subarray(first, until), at);
-      for (let j = 0; j <= count; j++) {
-        const packed = old.lexPairs[2 * (start + j) + 1];
-        this.lexPairs.data[2 * (lexStart + j)] = old.lexPairs[2 * (start + j)];
-        this.lexPairs.data[2 * (lexStart + j) + 1] = ((packed >> 2) - first + at) * 4 + (packed & 3);
-      }
       const meta: Meta = {
         board: old.records[base + R.board],
         flags: old.records[base + R.flags],
@@ -270,10 +317,17 @@ export class ThreadStore {
         length: old.records[base + R.length],
       };
       const facetIds = Array.from(oldFacets.pool.subarray(oldFacets.start[n], oldFacets.end[n]));
-      this.appendDoc(threadId, meta, lexStart, count, old.hashOf[n], old.textLengthOf[n], facetIds);
+      const now = this.appendDoc(threadId, meta, old.hashOf[n], old.textLengthOf[n], facetIds);
+      const [first, until] = [old.records[base + R.posStart], old.records[base + R.posEnd]];
+      const at = this.posPool.reserve(until - first);
+      this.posPool.data.set(old.posPool.subarray(first, until), at);
+      this.records.data[now * RECORD + R.posStart] = at;
+      this.records.data[now * RECORD + R.posEnd] = at + until - first;
+      renumber[n] = now;
+      shift[n] = at - first;
     });
+    this.postings.compact(renumber, shift);
   }
-
   private facetIds(row: ThreadRow): number[] {
     return [...row.tags.map((t) => `t:${t}`), ...row.skus.map((s) => `s:${s}`)].map((key) => {
       let id = this.facets.get(key);
@@ -297,7 +351,7 @@ export class ThreadStore {
   private lexemeId(lexeme: string): number {
     let id = this.dictionary.get(lexeme);
     if (id === undefined) {
-      id = this.postings.push([]) - 1;
+      id = this.postings.add();
       this.dictionary.set(lexeme, id);
     }
     return id;
@@ -310,11 +364,21 @@ export class ThreadStore {
  * divided by 1 + its noise (>= 0); there are at most entries - operands + 1 covers (each starts one entry
  * further on, and holds every operand). Then the same normalisation, and a margin above float4's rounding.
  */
-function rankBound(covers: number, weight: number, length: number): number {
-  let w = covers * weight;
-  if (length > 0) w /= Math.log(length + 1);
+function rankBound(covers: number, weight: number, invLog: number): number {
+  // A word stored without positions (never in documents from to_tsvector) leaves no cover: rank 0.
+  const w = Math.max(covers, 0) * weight * invLog;
   return (w / (w + 1)) * (1 + 1e-6);
 }
+
+function packCeiling(length: number, highestBoost: number): number {
+  const invLog = length > 0 ? 1 / Math.log(length + 1) : 1;
+  const high = Math.ceil((invLog / INV_LOG_LIMIT) * 0xffff);
+  const low = Math.ceil(((highestBoost - 1) / BOOST_SPAN) * 0x7fff);
+  return (high << 15) | low;
+}
+
+const ceilingInvLog = (ceiling: number) => ((ceiling >>> 15) / 0xffff) * INV_LOG_LIMIT;
+const ceilingBoost = (ceiling: number) => 1 + ((ceiling & 0x7fff) / 0x7fff) * BOOST_SPAN;
 
 /** PgSearchIndex's BOOST, in float8 as there (recency from `now`, ms), from a document's record. */
 function boost(records: Float64Array, base: number, now: number): number {
@@ -326,45 +390,6 @@ function boost(records: Float64Array, base: number, now: number): number {
     0.05 * Math.min(Math.log(1 + records[base + R.replies]) / LN_101, 1) +
     0.05 * Math.exp(-age / 22896000)
   );
-}
-
-/** The numbers in every list (each ascending), ascending; the shortest list drives. */
-function intersect(lists: number[][]): number[] {
-  const sorted = [...lists].sort((a, b) => a.length - b.length);
-  const cursors = new Array<number>(sorted.length).fill(0);
-  const found: number[] = [];
-  outer: for (const n of sorted[0]) {
-    for (let i = 1; i < sorted.length; i++) {
-      const list = sorted[i];
-      let c = cursors[i];
-      while (c < list.length && list[c] < n) c++;
-      cursors[i] = c;
-      if (c === list.length) return found;
-      if (list[c] !== n) continue outer;
-    }
-    found.push(n);
-  }
-  return found;
-}
-
-/**
- * The first pair in pairs[from..to) (pair indexes) whose lexeme id is >= id. The first few pairs are
- * scanned in order before a binary search: lexeme ids are given in order of first sight, so common
- * words have small ids and sit at the front of a document's pairs.
- */
-function lowerBound(pairs: Int32Array, from: number, to: number, id: number): number {
-  const scan = Math.min(to, from + 8);
-  let j = from;
-  while (j < scan && pairs[2 * j] < id) j++;
-  if (j < scan || j === to) return j;
-  let lo = j;
-  let hi = to - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (pairs[2 * mid] < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function hasId(pool: Int32Array, from: number, to: number, id: number): boolean {
