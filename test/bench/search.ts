@@ -72,6 +72,8 @@ export interface SearchPhase {
   writes: SearchWrites | null;
   /** Share of the posts that hold each word of the queries (from search_posts). */
   shares: Record<string, number>;
+  /** Each row's req/s in every round, in order (the table shows the median round). */
+  perRound: Record<string, number[]>;
 }
 
 /** Measures the search rows (those `select` accepts, and the baseline) at the latency concurrency. */
@@ -84,20 +86,41 @@ export async function runSearchPhase(
   const list = searchRoutes.filter((r) => r.baseline || select(r.name));
   if (list.length < 2) return null;
   const low: BenchSettings = { ...settings, connections: settings.latencyConnections };
-  const results: RouteResult[] = [];
-  let writes: SearchWrites | null = null;
-  for (const route of list) {
-    process.stderr.write(`[${label}, ${low.connections} connections] ${route.name}: ${low.warmup} s warm-up + ${low.duration} s...\n`);
-    if (route.name === SEARCH_ROWS.commonWhileReplying) {
-      const run = await runWhileReplying(ctx, route, low, readSearchWriteRate());
-      results.push(run.result);
-      writes = run.writes;
-    } else {
-      results.push(await runRoute(ctx.baseUrl, route, ctx, low, { settle: () => waitForDatabaseIdle(ctx.databaseUrl) }));
+  const rounds = readSearchRounds();
+  const runs = new Map<string, { result: RouteResult; writes: SearchWrites | null }[]>(list.map((r) => [r.name, []]));
+  // Rounds of every row in turn (the baseline included), so that a burst of noise on this shared machine
+  // lands in one round of each row rather than on one row; each row then reports its median round.
+  for (let round = 1; round <= rounds; round++) {
+    for (const route of list) {
+      process.stderr.write(`[${label}, ${low.connections} connections, round ${round}/${rounds}] ${route.name}: ${low.warmup} s warm-up + ${low.duration} s...\n`);
+      if (route.name === SEARCH_ROWS.commonWhileReplying) {
+        runs.get(route.name)!.push(await runWhileReplying(ctx, route, low, readSearchWriteRate()));
+      } else {
+        runs.get(route.name)!.push({ result: await runRoute(ctx.baseUrl, route, ctx, low, { settle: () => waitForDatabaseIdle(ctx.databaseUrl) }), writes: null });
+      }
     }
   }
+  const results: RouteResult[] = [];
+  let writes: SearchWrites | null = null;
+  const perRound: Record<string, number[]> = {};
+  for (const route of list) {
+    const all = runs.get(route.name)!;
+    const median = [...all].sort((x, y) => x.result.reqPerSec - y.result.reqPerSec)[Math.floor((all.length - 1) / 2)];
+    results.push(median.result);
+    perRound[route.name] = all.map((r) => r.result.reqPerSec);
+    // The median round's writes, unless a round's writes failed: then that round's, so that the failure shows.
+    if (route.name === SEARCH_ROWS.commonWhileReplying) writes = all.find((r) => searchWritesFailed(r.writes))?.writes ?? median.writes;
+  }
   const { posts, shares } = await wordShares(ctx.databaseUrl, ctx.communityId);
-  return { label, posts, results, writes, shares };
+  return { label, posts, results, writes, shares, perRound };
+}
+
+/** BENCH_SEARCH_ROUNDS: how many times each search row (and the baseline) runs; the median round is reported. */
+export function readSearchRounds(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.BENCH_SEARCH_ROUNDS;
+  if (raw === undefined || raw === '') return 3;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`BENCH_SEARCH_ROUNDS must be an integer >= 1 (got "${raw}")`);
+  return Number(raw);
 }
 
 export interface SearchWrites {
@@ -185,6 +208,10 @@ export function searchReport(small: SearchPhase | null, large: SearchPhase | nul
     return p.results.map((r) => [`${p.label} (${p.posts.toLocaleString('en-US')} posts)`, r.name, ...measureCells(r, base)]);
   });
   lines.push(...alignedTable(['size', 'name', ...MEASURE_HEADER], rows));
+  for (const p of phases) {
+    const rounds = Object.entries(p.perRound).map(([name, values]) => `${name} ${values.map((v) => v.toFixed(0)).join('/')}`);
+    lines.push(`${p.label}: req/s in each round (BENCH_SEARCH_ROUNDS; the table shows each row's median round): ${rounds.join(', ')}`);
+  }
   for (const p of phases) if (p.writes) lines.push(...writesLines(p));
   for (const p of phases) {
     lines.push(`${p.label}: share of posts holding each word: ${Object.entries(p.shares).map(([w, s]) => `${w} ${(s * 100).toFixed(1)}%`).join(', ')}`);

@@ -59,7 +59,7 @@ const toRow = (r: RawRow): ThreadRow => ({
  * database (about 2,600 rows for two common words at 1,000,000 posts: 15 ms). Here each instance keeps
  * a copy of a community's thread documents (search_threads: title, first post, answers) with their
  * positions, intersects the words' posting lists and ranks with the same formula (ts_rank_cd ported
- * exactly, src/search/memory/rank-cd.ts, and the same boosts): about 2 ms instead of 15 for 2,600.
+ * exactly, src/search/memory/rank-cd.ts, and the same boosts): about 1 ms instead of 15 for 2,600.
  *
  * Never stale: before each search the instance reads what changed since its last look
  * (search_thread_changes, kept by a trigger in the writer's transaction; the query's parse is cached per

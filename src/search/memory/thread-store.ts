@@ -1,12 +1,8 @@
 import { Column, float64, int32, TopK, uint16, uint32 } from './columns';
 import { POSTING, PostingLists } from './postings';
-import { compareLexemes, coverDensitySlices, docLength, inverseWeights, normalizeCd, packPositions, parseTsvector } from './rank-cd';
+import { compareLexemes, coverDensitySlices, docLength, normalizeCd, packPositions, parseTsvector } from './rank-cd';
+import { boost, BOUND_LIMIT, BUCKETS, ceilingBoost, ceilingInvLog, densityBound, INVERSE_WEIGHTS, packCeiling, rankBound, WEIGHT } from './ranking';
 
-/** ts_rank_cd's weights {D, C, B, A} as PgSearchIndex uses them: title 1.0, first post and answers 0.4. */
-const INVERSE_WEIGHTS = inverseWeights([0.1, 0.4, 0.4, 1.0]);
-/** The weights by code (D, C, B, A) as ts_rank_cd reads them. */
-const WEIGHT = Array.from(INVERSE_WEIGHTS, (inverse) => 1 / inverse);
-const LN_101 = Math.log(101);
 /** A row of search_threads as the store keeps it (last_post_at in ms since the epoch). */
 export interface ThreadRow {
   threadId: string;
@@ -50,16 +46,6 @@ const DOC_OVERHEAD = 120;
  */
 const R = { board: 0, flags: 1, score: 2, replies: 3, lastPostAt: 4, posStart: 5, posEnd: 6, length: 7 } as const;
 const RECORD = 8;
-/**
- * A document's ceiling, in its every posting (31 bits): 1 / ln(length + 1) (1 for an empty document, which
- * is not divided) in the high 16 bits, its highest boost (recency at its most) in the low 15, each rounded up.
- */
-const INV_LOG_LIMIT = 1.5;
-const BOOST_SPAN = 0.5;
-/** Candidates are ranked bucket by bucket, from the highest bound down; bounds are below BOUND_LIMIT (rank < 1, boost <= 1.45). */
-const BUCKETS = 1024;
-const BOUND_LIMIT = 1.5;
-
 /** A document's fields other than its text. */
 interface Meta {
   board: number;
@@ -193,8 +179,8 @@ export class ThreadStore {
     const threadOf = this.threadOf;
     const top = new TopK(q.k, (n) => threadOf[n]!);
     const { count, docs, at, data } = this.postings.intersect(ids as number[]);
-    // Pass 1: each candidate's bound (bound: below; with the document's highest boost) from its postings
-    // alone, and its bucket: FAQ entries' buckets above the others', then by bound.
+    // Pass 1: each candidate's bound (rankBound in ranking.ts; with the document's highest boost) from its
+    // postings alone, and its bucket: FAQ entries' buckets above the others', then by bound.
     const bounds = new Float64Array(count);
     const bucketOf = new Int16Array(count).fill(-1);
     const sizes = new Int32Array(2 * BUCKETS);
@@ -235,7 +221,9 @@ export class ThreadStore {
       const m = order[o];
       const bucket = bucketOf[m];
       const tier = bucket >= BUCKETS ? 0 : 1;
-      if (!top.mayEnter(tier, (((bucket % BUCKETS) + 1) / BUCKETS) * BOUND_LIMIT)) break;
+      // The bucket's ceiling (the top bucket's is open: it also takes any bound past BOUND_LIMIT).
+      const ceilingOfBucket = bucket % BUCKETS === BUCKETS - 1 ? Infinity : (((bucket % BUCKETS) + 1) / BUCKETS) * BOUND_LIMIT;
+      if (!top.mayEnter(tier, ceilingOfBucket)) break;
       if (!top.mayEnter(tier, bounds[m])) continue;
       const n = docs[m];
       for (let i = 0; i < nOps; i++) {
@@ -248,10 +236,9 @@ export class ThreadStore {
       ranked++;
       const density = coverDensitySlices(posPool, from, to, nOps, INVERSE_WEIGHTS);
       const ceiling = data[0][at[m * nOps] + 3];
-      const w = density * ceilingInvLog(ceiling);
-      if (!top.mayEnter(tier, (w / (w + 1)) * (1 + 1e-6) * ceilingBoost(ceiling))) continue;
+      if (!top.mayEnter(tier, densityBound(density, ceilingInvLog(ceiling)) * ceilingBoost(ceiling))) continue;
       const text = normalizeCd(density, records[n * RECORD + R.length]);
-      top.offer(tier, text * boost(records, n * RECORD, q.now), n);
+      top.offer(tier, text * this.boostOf(n, q.now), n);
     }
     this.last.total = total;
     this.last.ranked = ranked;
@@ -285,7 +272,14 @@ export class ThreadStore {
     r[base + R.length] = meta.length;
     this.boardOf.data[n] = meta.board * 2 + (meta.flags & FAQ ? 1 : 0);
     // The recency term at its highest (age 0), as boost() computes it for a post from `now` on.
-    this.ceilingOf.data[n] = packCeiling(meta.length, boost(r, base, meta.lastPostAt));
+    this.ceilingOf.data[n] = packCeiling(meta.length, this.boostOf(n, meta.lastPostAt));
+  }
+
+  /** The document's boost at `now`, from its record. */
+  private boostOf(n: number, now: number): number {
+    const r = this.records.data;
+    const base = n * RECORD;
+    return boost((r[base + R.flags] & ANSWERED) !== 0, r[base + R.score], r[base + R.replies], r[base + R.lastPostAt], now);
   }
 
   private appendAll(column: Column<Int32Array>, values: number[]): number {
@@ -356,40 +350,6 @@ export class ThreadStore {
     }
     return id;
   }
-}
-
-/**
- * An upper bound on ts_rank_cd(..., 33) for a document with `covers` covers at most and no weight above
- * `weight`: each cover adds at most the harmonic mean of its entries' weights (so at most the highest),
- * divided by 1 + its noise (>= 0); there are at most entries - operands + 1 covers (each starts one entry
- * further on, and holds every operand). Then the same normalisation, and a margin above float4's rounding.
- */
-function rankBound(covers: number, weight: number, invLog: number): number {
-  // A word stored without positions (never in documents from to_tsvector) leaves no cover: rank 0.
-  const w = Math.max(covers, 0) * weight * invLog;
-  return (w / (w + 1)) * (1 + 1e-6);
-}
-
-function packCeiling(length: number, highestBoost: number): number {
-  const invLog = length > 0 ? 1 / Math.log(length + 1) : 1;
-  const high = Math.ceil((invLog / INV_LOG_LIMIT) * 0xffff);
-  const low = Math.ceil(((highestBoost - 1) / BOOST_SPAN) * 0x7fff);
-  return (high << 15) | low;
-}
-
-const ceilingInvLog = (ceiling: number) => ((ceiling >>> 15) / 0xffff) * INV_LOG_LIMIT;
-const ceilingBoost = (ceiling: number) => 1 + ((ceiling & 0x7fff) / 0x7fff) * BOOST_SPAN;
-
-/** PgSearchIndex's BOOST, in float8 as there (recency from `now`, ms), from a document's record. */
-function boost(records: Float64Array, base: number, now: number): number {
-  const age = Math.max((now - records[base + R.lastPostAt]) / 1000, 0);
-  return (
-    1 +
-    0.25 * (records[base + R.flags] & ANSWERED ? 1 : 0) +
-    0.1 * Math.min(Math.log(1 + Math.max(records[base + R.score], 0)) / LN_101, 1) +
-    0.05 * Math.min(Math.log(1 + records[base + R.replies]) / LN_101, 1) +
-    0.05 * Math.exp(-age / 22896000)
-  );
 }
 
 function hasId(pool: Int32Array, from: number, to: number, id: number): boolean {
