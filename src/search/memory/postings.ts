@@ -51,8 +51,9 @@ export class PostingLists {
 
   /**
    * The documents in every one of the lists, ascending: `docs[m]` and, for list i (in the order given),
-   * the offset of its posting in that list's data at `at[m * lexemes.length + i]`. The shortest list
-   * drives; the others are walked forward, galloping when far behind.
+   * the offset of its posting in that list's data at `at[m * lexemes.length + i]` (both arrays may be
+   * longer than `count`, and are reused by the next call). The shortest list drives; the others are
+   * walked forward, galloping when far behind.
    */
   intersect(lexemes: number[]): { count: number; docs: Int32Array; at: Int32Array; data: Int32Array[] } {
     const k = lexemes.length;
@@ -60,8 +61,10 @@ export class PostingLists {
     const ends = lexemes.map((id) => this.lists[id].length);
     let driver = 0;
     for (let i = 1; i < k; i++) if (ends[i] < ends[driver]) driver = i;
-    const docs = new Int32Array(ends[driver] / POSTING);
-    const at = new Int32Array(docs.length * k);
+    // Scratch arrays reused by every search (a search runs to its end without yielding): allocating them
+    // each time, tens of kB at a million posts, made the garbage collector run more often.
+    const docs = (scratch.docs = grown(scratch.docs, ends[driver] / POSTING));
+    const at = (scratch.at = grown(scratch.at, (ends[driver] / POSTING) * k));
     const cursors = new Int32Array(k);
     const lead = data[driver];
     let count = 0;
@@ -101,6 +104,16 @@ export class PostingLists {
       list.length = out;
     }
   }
+}
+
+/** Scratch for intersect: valid until the next call. */
+const scratch = { docs: new Int32Array(256), at: new Int32Array(512) };
+
+/** `array` when it holds `n` values, else a new one at least twice as long. */
+export function grown<T extends Int32Array | Int16Array | Float64Array>(array: T, n: number): T {
+  if (array.length >= n) return array;
+  const Type = array.constructor as new (size: number) => T;
+  return new Type(Math.max(n, array.length * 2));
 }
 
 /** The offset of the first posting at or after `from` whose document is >= n (or `end`). */

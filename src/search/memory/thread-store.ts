@@ -1,5 +1,5 @@
 import { Column, float64, int32, TopK, uint16, uint32 } from './columns';
-import { POSTING, PostingLists } from './postings';
+import { grown, PostingLists } from './postings';
 import { compareLexemes, coverDensitySlices, docLength, normalizeCd, packPositions, parseTsvector } from './rank-cd';
 import { boost, BOUND_LIMIT, BUCKETS, ceilingBoost, ceilingInvLog, densityBound, INVERSE_WEIGHTS, packCeiling, rankBound, WEIGHT } from './ranking';
 
@@ -181,9 +181,10 @@ export class ThreadStore {
     const { count, docs, at, data } = this.postings.intersect(ids as number[]);
     // Pass 1: each candidate's bound (rankBound in ranking.ts; with the document's highest boost) from its
     // postings alone, and its bucket: FAQ entries' buckets above the others', then by bound.
-    const bounds = new Float64Array(count);
-    const bucketOf = new Int16Array(count).fill(-1);
-    const sizes = new Int32Array(2 * BUCKETS);
+    const bounds = (scratch.bounds = grown(scratch.bounds, count));
+    const bucketOf = (scratch.bucketOf = grown(scratch.bucketOf, count));
+    bucketOf.fill(-1, 0, count);
+    const sizes = scratch.sizes.fill(0);
     let total = 0;
     for (let m = 0; m < count; m++) {
       const n = docs[m];
@@ -208,12 +209,12 @@ export class ThreadStore {
       sizes[bucket]++;
     }
     // The candidates by bucket, highest first (in document order within one): a counting sort.
-    const next = new Int32Array(2 * BUCKETS);
+    const next = scratch.next;
     for (let b = 2 * BUCKETS - 1, placedSoFar = 0; b >= 0; b--) {
       next[b] = placedSoFar;
       placedSoFar += sizes[b];
     }
-    const order = new Int32Array(total);
+    const order = (scratch.order = grown(scratch.order, total));
     for (let m = 0; m < count; m++) if (bucketOf[m] >= 0) order[next[bucketOf[m]]++] = m;
     // Pass 2: rank from the highest bucket down; once a bucket's ceiling cannot enter the best k, no later one can.
     let ranked = 0;
@@ -351,6 +352,15 @@ export class ThreadStore {
     return id;
   }
 }
+
+/** Scratch arrays of search, reused (a search runs to its end without yielding; see PostingLists.intersect). */
+const scratch = {
+  bounds: new Float64Array(256),
+  bucketOf: new Int16Array(256),
+  order: new Int32Array(256),
+  sizes: new Int32Array(2 * BUCKETS),
+  next: new Int32Array(2 * BUCKETS),
+};
 
 function hasId(pool: Int32Array, from: number, to: number, id: number): boolean {
   for (let i = from; i < to; i++) if (pool[i] === id) return true;
