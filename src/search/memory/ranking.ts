@@ -45,17 +45,31 @@ export const ceilingInvLog = (ceiling: number) => ((ceiling >>> 15) / 0xffff) * 
 export const ceilingBoost = (ceiling: number) => 1 + ((ceiling & 0x7fff) / 0x7fff) * BOOST_SPAN;
 
 /**
- * An upper bound on ts_rank_cd(..., 33) for a document with `covers` covers at most and no weight above
- * `weight`: each cover adds at most the harmonic mean of its entries' weights (so at most the highest),
- * divided by 1 + its noise (>= 0); there are at most entries - operands + 1 covers (each starts one entry
- * further on, and holds every operand). Then the normalisation with the ceiling's 1 / ln(length + 1).
+ * Upper bounds on the cover density (calc_rank_cd's Wdoc, the sum over covers of Cpos / (1 + noise),
+ * noise >= 0) from each word's count of positions and highest weight code, before the positions are read.
+ *
+ * Any number of words: at most entries - words + 1 covers (each starts one entry further on, and holds
+ * every word), each worth at most the highest weight (Cpos is the harmonic mean of its entries' weights).
  */
-export function rankBound(covers: number, weight: number, invLog: number): number {
+export function densityBoundOfCounts(entries: number, words: number, highestWeight: number): number {
   // A word stored without positions (never in documents from to_tsvector) leaves no cover: rank 0.
-  return densityBound(Math.max(covers, 0) * weight, invLog);
+  return Math.max(entries - words + 1, 0) * WEIGHT[highestWeight];
 }
 
-/** An upper bound on ts_rank_cd(..., 33) from its cover density (the sum over covers, before normalisation). */
+/**
+ * Two words: Cover then finds each cover as two adjacent entries, one of each word (forward to the first
+ * entry of the second word seen, back to the entry before it), so a cover is a switch between the words
+ * in the merged positions: at most entries - 1, and at most twice the rarer word's count (each run of it
+ * has two ends). Each is worth 2 / (1/w1 + 1/w2) for its two weights, at most the same for the words'
+ * highest weights (computed as calc_rank_cd does, so the bound holds in floating point too).
+ */
+export function pairDensityBound(count1: number, weight1: number, count2: number, weight2: number): number {
+  if (count1 === 0 || count2 === 0) return 0;
+  const covers = Math.min(count1 + count2 - 1, 2 * Math.min(count1, count2));
+  return covers * (2 / (INVERSE_WEIGHTS[weight1] + INVERSE_WEIGHTS[weight2]));
+}
+
+/** An upper bound on ts_rank_cd(..., 33) from a bound on its cover density (normalised with the ceiling's 1 / ln(length + 1)). */
 export function densityBound(density: number, invLog: number): number {
   const w = density * invLog;
   return (w / (w + 1)) * MARGIN;

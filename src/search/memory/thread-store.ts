@@ -1,7 +1,7 @@
 import { Column, float64, int32, TopK, uint16, uint32 } from './columns';
 import { grown, PostingLists } from './postings';
 import { compareLexemes, coverDensitySlices, docLength, normalizeCd, packPositions, parseTsvector } from './rank-cd';
-import { boost, BOUND_LIMIT, BUCKETS, ceilingBoost, ceilingInvLog, densityBound, INVERSE_WEIGHTS, packCeiling, rankBound, WEIGHT } from './ranking';
+import { boost, BOUND_LIMIT, BUCKETS, ceilingBoost, ceilingInvLog, densityBound, INVERSE_WEIGHTS, densityBoundOfCounts, packCeiling, pairDensityBound } from './ranking';
 
 /** A row of search_threads as the store keeps it (last_post_at in ms since the epoch). */
 export interface ThreadRow {
@@ -179,7 +179,7 @@ export class ThreadStore {
     const threadOf = this.threadOf;
     const top = new TopK(q.k, (n) => threadOf[n]!);
     const { count, docs, at, data } = this.postings.intersect(ids as number[]);
-    // Pass 1: each candidate's bound (rankBound in ranking.ts; with the document's highest boost) from its
+    // Pass 1: each candidate's bound (ranking.ts; with the document's highest boost) from its
     // postings alone, and its bucket: FAQ entries' buckets above the others', then by bound.
     const bounds = (scratch.bounds = grown(scratch.bounds, count));
     const bucketOf = (scratch.bucketOf = grown(scratch.bucketOf, count));
@@ -194,15 +194,23 @@ export class ThreadStore {
       if (tag >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], tag)) continue;
       if (sku >= 0 && !hasId(facetPool, facetStartOf[n], facetEndOf[n], sku)) continue;
       total++;
-      let entries = 0;
-      let weight = 0;
-      for (let i = 0; i < nOps; i++) {
-        const counted = data[i][at[m * nOps + i] + 2];
-        entries += counted >> 2;
-        weight = Math.max(weight, counted & 3);
-      }
       const ceiling = data[0][at[m * nOps] + 3];
-      const bound = rankBound(entries - nOps + 1, WEIGHT[weight], ceilingInvLog(ceiling)) * ceilingBoost(ceiling);
+      let density: number;
+      if (nOps === 2) {
+        const first = data[0][at[m * 2] + 2];
+        const second = data[1][at[m * 2 + 1] + 2];
+        density = pairDensityBound(first >> 2, first & 3, second >> 2, second & 3);
+      } else {
+        let entries = 0;
+        let weight = 0;
+        for (let i = 0; i < nOps; i++) {
+          const counted = data[i][at[m * nOps + i] + 2];
+          entries += counted >> 2;
+          weight = Math.max(weight, counted & 3);
+        }
+        density = densityBoundOfCounts(entries, nOps, weight);
+      }
+      const bound = densityBound(density, ceilingInvLog(ceiling)) * ceilingBoost(ceiling);
       const bucket = (placed & 1) * BUCKETS + Math.min(BUCKETS - 1, Math.floor((bound / BOUND_LIMIT) * BUCKETS));
       bounds[m] = bound;
       bucketOf[m] = bucket;
