@@ -228,6 +228,12 @@ let stamp = 0;
  * then operand), then the covers.
  */
 export function rankCdOperands(operands: readonly Uint16Array[], docLength: number, invws: Float64Array): number {
+  const { pool, from, to } = slicesOf(operands);
+  return rankCdSlices(pool, from, to, operands.length, docLength, invws);
+}
+
+/** The operands' packed positions in one pool, operand k's at pool[from[k]..to[k]) (rankCdSlices' input). */
+export function slicesOf(operands: readonly Uint16Array[]): { pool: Uint16Array; from: Int32Array; to: Int32Array } {
   const from = new Int32Array(operands.length);
   const to = new Int32Array(operands.length);
   const pool = new Uint16Array(operands.reduce((n, o) => n + o.length, 0));
@@ -238,7 +244,7 @@ export function rankCdOperands(operands: readonly Uint16Array[], docLength: numb
     at += o.length;
     to[k] = at;
   });
-  return rankCdSlices(pool, from, to, operands.length, docLength, invws);
+  return { pool, from, to };
 }
 
 /**

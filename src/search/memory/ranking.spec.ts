@@ -1,5 +1,5 @@
 import { seededRandom } from '../../../test/support/seed-text';
-import { coverDensitySlices, packPositions } from './rank-cd';
+import { coverDensitySlices, packPositions, slicesOf } from './rank-cd';
 import { densityBound, densityBoundOfCounts, INVERSE_WEIGHTS, pairDensityBound } from './ranking';
 
 /** The bounds that let a search pass over candidates never fall below the exact cover density they bound. */
@@ -12,16 +12,7 @@ describe('ranking bounds', () => {
   };
   const highest = (packed: Uint16Array) => packed.reduce((w, p) => Math.max(w, p & 3), 0);
   const density = (words: Uint16Array[]) => {
-    const pool = new Uint16Array(words.reduce((n, w) => n + w.length, 0));
-    const from = new Int32Array(words.length);
-    const to = new Int32Array(words.length);
-    let at = 0;
-    words.forEach((w, i) => {
-      pool.set(w, at);
-      from[i] = at;
-      at += w.length;
-      to[i] = at;
-    });
+    const { pool, from, to } = slicesOf(words);
     return coverDensitySlices(pool, from, to, words.length, INVERSE_WEIGHTS);
   };
 
