@@ -277,7 +277,14 @@ function applier(regex: RegExp, apply: Apply = 'test'): (s: string) => unknown {
 
 /** Worst growth over the attacks, recorded for the summary; throws naming the attack that fails. */
 function expectLinear(name: string, run: (s: string) => unknown, attacks: Attack[], minMs: number): void {
-  const ratios = attacks.map((attack) => [attack[0], growth(run, attack, minMs)] as const);
+  // An attack past the bound is measured twice more and judged on its lowest growth: a burst of load on
+  // the machine (47x once in CI for a lone character class) does not repeat, super-linear growth does.
+  const lowest = (attack: Attack) => {
+    let worst = growth(run, attack, minMs);
+    for (let retry = 0; retry < 2 && worst >= MAX_RATIO; retry++) worst = Math.min(worst, growth(run, attack, minMs));
+    return worst;
+  };
+  const ratios = attacks.map((attack) => [attack[0], lowest(attack)] as const);
   const worst = ratios.reduce((a, b) => (b[1] > a[1] ? b : a));
   measured.push(`${worst[1].toFixed(1).padStart(5)}×  ${name}  (worst: ${worst[0]}; ${ratios.map(([, r]) => r.toFixed(1)).join(' ')})`);
   expect(ratios.filter(([, ratio]) => ratio >= MAX_RATIO)).toEqual([]);
